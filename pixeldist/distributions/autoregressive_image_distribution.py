@@ -1,0 +1,438 @@
+"""Base class of every pixeldist image model: a TFP distribution and a Keras layer."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+from tensorflow_probability.python.internal import samplers
+
+from pixeldist.distributions import input_checks
+from pixeldist.likelihoods.categorical_head import CategoricalHead
+from pixeldist.likelihoods.logistic_mixture_head import LogisticMixtureHead
+from pixeldist.sampling.recompute_sampler import sample_by_recomputation
+
+tfd = tfp.distributions
+
+LIKELIHOODS = ("categorical", "logistic_mixture")
+
+
+def _is_symbolic(value) -> bool:
+    return value is not None and any(
+        keras.backend.is_keras_tensor(v) for v in tf.nest.flatten(value)
+    )
+
+
+class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
+    """An exact-likelihood autoregressive distribution over images.
+
+    `p(x) = prod_{i in raster order} p(x_i | x_<i, h)`, where each factor is a
+    per-pixel likelihood (`likelihood="categorical"`: a `(high - low + 1)`-way
+    softmax per channel, R then G then B; `"logistic_mixture"`: PixelCNN++'s
+    discretized logistic mixture with RGB coupling) whose parameters a causal
+    Keras network computes from the earlier pixels and the condition `h`.
+
+    Batch shape `[]`, event shape `image_shape = [H, W, C]`. The object is also
+    a Keras layer: its weights are tracked when it is an attribute of a
+    `keras.Model`, and `log_prob` on `keras.Input`s returns a symbolic tensor
+    for the functional API. All weights are created in the constructor.
+
+    Subclasses implement `_build_network()` returning a `keras.Model` that maps
+    `[image scaled to [-1, 1] [N, H, W, C], condition]` to
+    `[N, H, W, head.num_outputs]` and whose outputs of channel group g see only
+    earlier pixels and the current pixel's groups < g.
+
+    Args:
+      image_shape: `(H, W, C)`.
+      num_classes: number of classes of an integer label condition.
+      conditional_shape: shape of a float condition (`()` for a scalar).
+      likelihood: "categorical" or "logistic_mixture".
+      num_logistic_mix: mixture components of the logistic mixture.
+      high, low: the pixel values are the integers in `[low, high]`.
+      dtype: float dtype of `log_prob` and samples.
+      validate_args: check input values (finite, in range, integer, labels in
+        range). Shape checks always run. With `False`, invalid values give
+        undefined results, and the reductions that check them are skipped.
+      name: layer name.
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        num_classes: int | None = None,
+        conditional_shape=None,
+        likelihood: str = "categorical",
+        num_logistic_mix: int = 5,
+        high: int = 255,
+        low: int = 0,
+        dtype=tf.float32,
+        validate_args: bool = True,
+        name: str | None = None,
+        trainable: bool = True,
+    ):
+        parameters = dict(locals())
+        parameters.pop("self")
+        parameters.pop("__class__", None)
+        image_shape = self._check_image_shape(image_shape)
+        if num_classes is not None and conditional_shape is not None:
+            raise ValueError(
+                "Give either `num_classes` (integer labels) or `conditional_shape` "
+                "(a float condition), not both."
+            )
+        if num_classes is not None and (
+            not float(num_classes).is_integer() or num_classes < 1
+        ):
+            raise ValueError(f"`num_classes` must be an integer >= 1, got {num_classes}.")
+        if conditional_shape is not None:
+            conditional_shape = tuple(int(d) for d in np.atleast_1d(conditional_shape))
+            if any(d < 1 for d in conditional_shape):
+                raise ValueError(
+                    f"`conditional_shape` must have positive sizes, got {conditional_shape}."
+                )
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(
+                f"`likelihood` must be one of {LIKELIHOODS}, got {likelihood!r}."
+            )
+        if int(num_logistic_mix) != num_logistic_mix or num_logistic_mix < 1:
+            raise ValueError(
+                f"`num_logistic_mix` must be an integer >= 1, got {num_logistic_mix}."
+            )
+        if int(high) != high or int(low) != low:
+            raise ValueError(f"`high` and `low` must be integers, got {high}, {low}.")
+        if high <= low:
+            raise ValueError(f"`high` must be greater than `low`, got high={high}, low={low}.")
+        dtype = tf.as_dtype(dtype)
+        if not dtype.is_floating:
+            raise TypeError(f"`dtype` must be a float dtype, got {dtype.name}.")
+
+        self._image_shape = image_shape
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.conditional_shape = conditional_shape
+        self.likelihood = likelihood
+        self.num_logistic_mix = int(num_logistic_mix)
+        self.high = int(high)
+        self.low = int(low)
+        channels = image_shape[-1]
+        if likelihood == "categorical":
+            self.head = CategoricalHead(channels, self.low, self.high)
+        else:
+            self.head = LogisticMixtureHead(
+                channels, self.num_logistic_mix, self.low, self.high
+            )
+        # float32 models follow the global Keras policy (mixed precision); the
+        # head computes the likelihood in float32 either way.
+        keras_dtype = None if dtype == tf.float32 else dtype.name
+        keras.layers.Layer.__init__(self, name=name, dtype=keras_dtype, trainable=trainable)
+        self._dtype = dtype
+        self.network = self._build_network()
+        tfd.Distribution.__init__(
+            self,
+            dtype=dtype,
+            reparameterization_type=tfd.NOT_REPARAMETERIZED,
+            validate_args=validate_args,
+            allow_nan_stats=False,
+            parameters=parameters,
+            name=self.name,
+        )
+        self.built = True
+
+    # -- Keras / TFP plumbing ------------------------------------------------
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+
+    @property
+    def dtype(self):
+        """The float dtype of `log_prob` and samples (TFP semantics)."""
+        return self._dtype
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self._image_shape
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.num_classes is not None or self.conditional_shape is not None
+
+    @staticmethod
+    def _check_image_shape(image_shape) -> tuple[int, int, int]:
+        try:
+            dims = tuple(int(d) for d in image_shape)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"`image_shape` must be (height, width, channels), got {image_shape!r}."
+            ) from None
+        if len(dims) != 3 or any(d < 1 for d in dims):
+            raise ValueError(
+                "`image_shape` must be (height, width, channels) of rank 3 with "
+                f"positive sizes, got {image_shape!r}."
+            )
+        return dims
+
+    def _build_network(self) -> keras.Model:
+        raise NotImplementedError
+
+    def _network_dtype(self) -> str | None:
+        return None if self._dtype == tf.float32 else self._dtype.name
+
+    def _batch_shape(self):
+        return tf.TensorShape([])
+
+    def _batch_shape_tensor(self):
+        return tf.constant([], tf.int32)
+
+    def _event_shape(self):
+        return tf.TensorShape(self._image_shape)
+
+    def _event_shape_tensor(self):
+        return tf.constant(self._image_shape, tf.int32)
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        return {}
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self._image_shape,
+            "num_classes": self.num_classes,
+            "conditional_shape": self.conditional_shape,
+            "likelihood": self.likelihood,
+            "num_logistic_mix": self.num_logistic_mix,
+            "high": self.high,
+            "low": self.low,
+            "dtype": self._dtype.name,
+            "validate_args": self.validate_args,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def call(self, x, conditional_input=None, training=False):
+        """Keras entry point: the log-probability `[batch]` of images `x`."""
+        return self._log_prob(x, conditional_input=conditional_input, training=training)
+
+    def compute_output_shape(self, x_shape, conditional_input_shape=None):
+        return tuple(x_shape[:-3])
+
+    # -- Input preparation ---------------------------------------------------
+
+    def _check_condition_given(self, conditional_input) -> None:
+        if self.is_conditional and conditional_input is None:
+            what = (
+                f"integer labels in [0, {self.num_classes})"
+                if self.num_classes is not None
+                else f"a float tensor of shape [..., {self.conditional_shape}]"
+            )
+            raise ValueError(
+                f"This model is conditional: pass `conditional_input` ({what})."
+            )
+        if not self.is_conditional and conditional_input is not None:
+            raise ValueError(
+                "This model is unconditional (no `num_classes` or "
+                "`conditional_shape`), but `conditional_input` was given."
+            )
+
+    def _prepare_condition(self, conditional_input):
+        """Returns `(condition, batch_shape_tensor, static batch shape, checks)`."""
+        if self.num_classes is not None:
+            labels = tf.convert_to_tensor(conditional_input)
+            if not (labels.dtype.is_integer or labels.dtype.is_floating):
+                raise TypeError(
+                    "`conditional_input` must hold integer class labels, "
+                    f"got {labels.dtype.name}."
+                )
+            checks = (
+                input_checks.check_labels(labels, self.num_classes, "conditional_input")
+                if self.validate_args
+                else []
+            )
+            return labels, tf.shape(labels), labels.shape, checks
+        condition = tf.convert_to_tensor(conditional_input, dtype_hint=self._dtype)
+        if not condition.dtype.is_floating:
+            condition = tf.cast(condition, self._dtype)
+        event = self.conditional_shape
+        input_checks.check_event_shape(condition, event, "conditional_input")
+        checks = (
+            input_checks.check_finite(condition, "conditional_input")
+            if self.validate_args
+            else []
+        )
+        rank = condition.shape.rank - len(event)
+        static_batch = condition.shape[:rank]
+        batch = tf.shape(condition)[:rank]
+        size = math.prod(event)
+        condition = tf.reshape(condition, tf.concat([batch, [size]], 0))
+        return condition, batch, static_batch, checks
+
+    def _flatten_condition(self, condition, batch_shape):
+        """Broadcasts the condition to `batch_shape`, then flattens the batch."""
+        if self.num_classes is not None:
+            labels = tf.broadcast_to(tf.cast(condition, tf.int32), batch_shape)
+            return tf.reshape(labels, [-1])
+        size = math.prod(self.conditional_shape)
+        condition = tf.broadcast_to(condition, tf.concat([batch_shape, [size]], 0))
+        return tf.reshape(tf.cast(condition, self._network_float()), [-1, size])
+
+    def _network_float(self):
+        return tf.float64 if self._dtype == tf.float64 else tf.float32
+
+    def _prepare(self, x, conditional_input, name="x"):
+        """Validates and flattens `x [b..., H, W, C]` and the condition.
+
+        Returns `(x_flat [N, H, W, C] float, condition_flat or None,
+        batch_shape tensor)`.
+        """
+        x = tf.convert_to_tensor(x)
+        if not (x.dtype.is_integer or x.dtype.is_floating):
+            raise TypeError(f"`{name}` must hold numbers, got {x.dtype.name}.")
+        input_checks.check_event_shape(x, self._image_shape, name)
+        self._check_condition_given(conditional_input)
+        checks = []
+        if self.validate_args:
+            checks += input_checks.check_integer_values_in_range(
+                x, self.low, self.high, name
+            )
+        x_batch = tf.shape(x)[:-3]
+        batch = x_batch
+        condition = None
+        if conditional_input is not None:
+            condition, cond_batch, cond_batch_static, cond_checks = (
+                self._prepare_condition(conditional_input)
+            )
+            checks += cond_checks
+            input_checks.broadcast_batch_shapes(
+                x.shape[:-3], cond_batch_static, name, "conditional_input"
+            )
+            batch = tf.broadcast_dynamic_shape(x_batch, cond_batch)
+        with tf.control_dependencies(checks):
+            x = tf.cast(x, self._dtype)
+            full_shape = tf.concat([batch, self._image_shape], 0)
+            x_flat = tf.reshape(tf.broadcast_to(x, full_shape), [-1, *self._image_shape])
+            if condition is not None:
+                condition = self._flatten_condition(condition, batch)
+        return x_flat, condition, batch
+
+    def _scale_images(self, x_flat):
+        """Pixel values in `[low, high]` to the network's input range [-1, 1]."""
+        x = tf.cast(x_flat, self._network_float())
+        return 2.0 * (x - self.low) / (self.high - self.low) - 1.0
+
+    def _pixel_distribution(self, x_flat, condition, training=False, temperature=1.0):
+        """The per-pixel likelihood, batch shape `[N, H, W]`, event `[C]`."""
+        inputs = [self._scale_images(x_flat)]
+        if condition is not None:
+            inputs.append(condition)
+        raw = self.network(inputs, training=training)  # [N, H, W, P]
+        return self.head.distribution(raw, temperature=temperature)
+
+    # -- Log-probabilities -----------------------------------------------------
+
+    def log_prob(self, value, name="log_prob", conditional_input=None, training=False, **kwargs):
+        """Log-probability `[batch...]` of images `value [batch..., H, W, C]`.
+
+        `value` holds integers in `[low, high]` (any int or float dtype).
+        Batch dimensions of `value` and `conditional_input` broadcast. On
+        `keras.Input`s this returns a symbolic tensor (functional API).
+        """
+        if _is_symbolic(value) or _is_symbolic(conditional_input):
+            return self(value, conditional_input=conditional_input, training=training)
+        return super().log_prob(
+            value, name=name, conditional_input=conditional_input, training=training, **kwargs
+        )
+
+    def _log_prob(self, x, conditional_input=None, training=False):
+        x_flat, condition, batch = self._prepare(x, conditional_input)
+        pixel_dist = self._pixel_distribution(x_flat, condition, training)
+        log_prob = tf.reduce_sum(
+            pixel_dist.log_prob(tf.cast(x_flat, pixel_dist.dtype)), axis=[-2, -1]
+        )  # [N]
+        return tf.reshape(tf.cast(log_prob, self._dtype), batch)
+
+    def pixel_log_prob(self, x, conditional_input=None, training=False, name="pixel_log_prob"):
+        """Chain-rule terms `[batch..., H, W, C]` that sum to `log_prob`.
+
+        Entry `[..., i, j, c]` is `log p(x[i, j, c] | pixels before (i, j),
+        channels < c of pixel (i, j), h)`: a per-pixel likelihood map.
+        """
+        with self._name_and_control_scope(name):
+            x_flat, condition, batch = self._prepare(x, conditional_input)
+            pixel_dist = self._pixel_distribution(x_flat, condition, training)
+            terms = pixel_dist.channel_log_prob(tf.cast(x_flat, pixel_dist.dtype))
+            return tf.reshape(
+                tf.cast(terms, self._dtype), tf.concat([batch, self._image_shape], 0)
+            )
+
+    # -- Sampling ------------------------------------------------------------
+
+    def _call_sample_n(
+        self, sample_shape, seed, conditional_input=None, temperature=1.0, **kwargs
+    ):
+        if kwargs:
+            raise TypeError(f"Unexpected arguments to `sample`: {sorted(kwargs)}.")
+        sample_shape = input_checks.check_sample_shape(sample_shape)
+        temperature = self._check_temperature(temperature)
+        self._check_condition_given(conditional_input)
+        n = tf.reduce_prod(sample_shape)
+        condition = None
+        if conditional_input is not None:
+            condition, cond_batch, cond_static, checks = self._prepare_condition(
+                conditional_input
+            )
+            static_sample_shape = tf.TensorShape(tf.get_static_value(sample_shape))
+            if cond_static.rank is not None and static_sample_shape.rank is not None:
+                merged = input_checks.broadcast_batch_shapes(
+                    static_sample_shape, cond_static, "sample_shape", "conditional_input"
+                )
+                if not merged.is_compatible_with(static_sample_shape):
+                    raise ValueError(
+                        f"The batch shape of `conditional_input` {cond_static} must "
+                        f"broadcast to `sample_shape` {static_sample_shape.as_list()} "
+                        "(it is aligned with its trailing dimensions)."
+                    )
+            with tf.control_dependencies(checks):
+                condition = self._flatten_condition(condition, sample_shape)
+        seed = samplers.sanitize_seed(seed, salt="pixeldist")
+        height, width, channels = self._image_shape
+        noise = samplers.uniform(
+            [n, height, width, channels + 1], seed=seed, dtype=self._network_float()
+        )
+        images = self._generate(noise, condition, temperature)
+        return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
+
+    def _check_temperature(self, temperature):
+        static = tf.get_static_value(temperature)
+        if static is not None and not np.all(np.asarray(static) > 0):
+            raise ValueError(f"`temperature` must be > 0, got {static}.")
+        temperature = tf.convert_to_tensor(temperature, self._network_float())
+        if static is None and self.validate_args:
+            deps = input_checks.value_check(
+                tf.reduce_all(temperature > 0), "`temperature` must be > 0."
+            )
+            with tf.control_dependencies(deps):
+                temperature = tf.identity(temperature)
+        return temperature
+
+    @tf.function(reduce_retracing=True)
+    def _generate(self, noise, condition, temperature):
+        """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler)."""
+        initial = tf.fill(tf.concat([tf.shape(noise)[:1], self._image_shape], 0),
+                          tf.constant(self.low, self._dtype))
+        initial = tf.ensure_shape(initial, [None, *self._image_shape])
+
+        def pixel_distribution(images):
+            return self._pixel_distribution(images, condition, temperature=temperature)
+
+        return sample_by_recomputation(
+            pixel_distribution, noise, self.head.num_channel_groups, initial
+        )

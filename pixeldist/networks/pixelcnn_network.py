@@ -1,0 +1,104 @@
+"""The PixelCNN network of van den Oord et al. (2016), with masked convolutions."""
+
+from __future__ import annotations
+
+import keras
+
+from pixeldist.layers.conditional_bias import ConditionalBias
+from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.networks.network_inputs import network_inputs
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class PixelCNNNetwork(keras.Model):
+    """Maps an image (and a condition) to per-pixel likelihood parameters.
+
+    Architecture (Pixel Recurrent Neural Networks, Table 1 and Figure 5):
+
+    - a `first_kernel_size` mask-A convolution to `num_filters` = 2h features;
+    - `num_layers` residual blocks: ReLU, 1×1 mask B (2h→h), ReLU,
+      `kernel_size` mask B (h→h), ReLU, 1×1 mask B (h→2h), plus the input;
+    - ReLU, 1×1 mask B (2h→2h), ReLU, 1×1 mask B (2h→`num_outputs`).
+
+    Every convolution is masked in its forward pass and, with
+    `num_channel_groups = C`, splits its features into R/G/B groups so that
+    outputs of group c see the current pixel's channels < c only. A
+    conditional model adds `ConditionalBias(h)` after every convolution.
+
+    Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
+    (int) or `condition [batch, d]` (float) when conditional.
+    Output: `[batch, H, W, num_outputs]`.
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        num_outputs: int,
+        num_channel_groups: int = 1,
+        num_layers: int = 7,
+        num_filters: int = 64,
+        kernel_size: int = 3,
+        first_kernel_size: int = 7,
+        num_classes: int | None = None,
+        conditional_shape=None,
+        dtype=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if conditional_shape is not None:
+            conditional_shape = tuple(int(d) for d in conditional_shape)
+        image, condition = network_inputs(
+            image_shape, num_classes, conditional_shape, dtype
+        )
+        groups = num_channel_groups
+        half = max(num_filters // 2, groups)
+
+        def conv(x, filters, size, mask_type="B"):
+            x = MaskedConv2D(filters, size, mask_type, groups, dtype=dtype)(x)
+            if condition is not None:
+                bias = ConditionalBias(filters, num_classes, dtype=dtype)(condition)
+                x = keras.layers.Add(dtype=dtype)([x, bias])
+            return x
+
+        def relu(x):
+            return keras.layers.ReLU(dtype=dtype)(x)
+
+        x = conv(image, num_filters, first_kernel_size, "A")  # [B, H, W, 2h]
+        for _ in range(num_layers):
+            y = conv(relu(x), half, 1)
+            y = conv(relu(y), half, kernel_size)
+            y = conv(relu(y), num_filters, 1)
+            x = keras.layers.Add(dtype=dtype)([x, y])
+        x = conv(relu(x), num_filters, 1)
+        outputs = MaskedConv2D(num_outputs, 1, "B", groups, dtype=dtype)(relu(x))
+        inputs = [image] if condition is None else [image, condition]
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.image_shape = image_shape
+        self.num_outputs = int(num_outputs)
+        self.num_channel_groups = int(num_channel_groups)
+        self.num_layers = int(num_layers)
+        self.num_filters = int(num_filters)
+        self.kernel_size = int(kernel_size)
+        self.first_kernel_size = int(first_kernel_size)
+        self.num_classes = num_classes
+        self.conditional_shape = conditional_shape
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "num_outputs": self.num_outputs,
+            "num_channel_groups": self.num_channel_groups,
+            "num_layers": self.num_layers,
+            "num_filters": self.num_filters,
+            "kernel_size": self.kernel_size,
+            "first_kernel_size": self.first_kernel_size,
+            "num_classes": self.num_classes,
+            "conditional_shape": self.conditional_shape,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

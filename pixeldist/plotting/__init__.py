@@ -1,0 +1,5 @@
+"""Pictures of images and samples."""
+
+from pixeldist.plotting.image_grid import image_grid, save_image_grid
+
+__all__ = ["image_grid", "save_image_grid"]
