@@ -72,6 +72,9 @@ class PixelCNN(AutoregressiveImageDistribution):
         name: str | None = None,
         trainable: bool = True,
     ):
+        parameters = dict(locals())
+        parameters.pop("self")
+        parameters.pop("__class__", None)
         for arg, value, least in (
             ("num_layers", num_layers, 0),
             ("num_filters", num_filters, 1),
@@ -100,6 +103,11 @@ class PixelCNN(AutoregressiveImageDistribution):
             name=name,
             trainable=trainable,
         )
+        self._parameters = parameters
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        return {}  # no tensor parameters: the weights live in the network
 
     def _build_network(self) -> keras.Model:
         if self.num_filters < self.head.num_channel_groups:

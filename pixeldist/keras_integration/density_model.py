@@ -84,6 +84,15 @@ class DensityModel(keras.Model):
             )
         super().compile(optimizer=optimizer, **kwargs)
 
+    def compile_from_config(self, config):
+        # Keras skips this for models with a custom `compile`; a loaded model
+        # must come back compiled, with its optimizer state.
+        config = dict(keras.saving.deserialize_keras_object(config))
+        config.pop("loss", None)
+        self.compile(**config)
+        if self.optimizer is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         log_prob = tf.cast(y_pred, tf.float32)
         loss = self._negative_log_likelihood(log_prob, log_prob, sample_weight)
