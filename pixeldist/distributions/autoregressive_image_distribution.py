@@ -402,13 +402,26 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                     )
             with tf.control_dependencies(checks):
                 condition = self._flatten_condition(condition, sample_shape)
-        seed = samplers.sanitize_seed(seed, salt="pixeldist")
+        if tf.get_static_value(n) == 0:  # nothing to generate (TF's ops dislike empty batches)
+            return tf.zeros(tf.concat([sample_shape, self._image_shape], 0), self._dtype)
+        seed = self._stateless_seed(seed)
         height, width, channels = self._image_shape
         noise = samplers.uniform(
             [n, height, width, channels + 1], seed=seed, dtype=self._network_float()
         )
         images = self._generate(noise, condition, temperature)
         return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
+
+    @staticmethod
+    def _stateless_seed(seed):
+        """A stateless seed `[2]`: the same int or seed tensor gives the same samples.
+
+        (TFP's `sanitize_seed` draws int seeds from a stateful op, so repeated
+        calls with one int would differ.)
+        """
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            seed = tf.constant([int(seed) >> 31 & 0x7FFFFFFF, int(seed) & 0x7FFFFFFF], tf.int32)
+        return samplers.sanitize_seed(seed, salt="pixeldist")
 
     def _check_temperature(self, temperature):
         static = tf.get_static_value(temperature)
