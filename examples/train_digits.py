@@ -36,8 +36,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
-    parser.add_argument("--likelihood", default="categorical",
-                        choices=["categorical", "logistic_mixture"])
+    parser.add_argument(
+        "--likelihood",
+        default="categorical",
+        choices=["categorical", "logistic_mixture"],
+    )
     parser.add_argument("--num-layers", type=int, default=4)
     parser.add_argument("--num-filters", type=int, default=64)
     parser.add_argument("--samples-per-class", type=int, default=8)

@@ -13,7 +13,9 @@ from pixeldist.distributions.pixelcnn import PixelCNN
 from pixeldist.keras_integration.bits_per_dim import bits_per_dim
 from pixeldist.keras_integration.density_model import DensityModel
 from pixeldist.keras_integration.negative_log_likelihood import NegativeLogLikelihood
-from pixeldist.likelihoods.discretized_logistic_mixture import DiscretizedLogisticMixture
+from pixeldist.likelihoods.discretized_logistic_mixture import (
+    DiscretizedLogisticMixture,
+)
 from pixeldist.likelihoods.quantized_categorical import QuantizedCategorical
 
 __version__ = "0.1.0"

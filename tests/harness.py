@@ -9,7 +9,9 @@ import numpy as np
 import tensorflow as tf
 
 
-def run_layer_test(layer_cls, init_kwargs: dict, input_data: np.ndarray, expected_output_shape):
+def run_layer_test(
+    layer_cls, init_kwargs: dict, input_data: np.ndarray, expected_output_shape
+):
     """Builds `layer_cls(**init_kwargs)` and checks it the same way for all layers.
 
     Checks: eager call gives `expected_output_shape`; a symbolic call on a
@@ -20,16 +22,22 @@ def run_layer_test(layer_cls, init_kwargs: dict, input_data: np.ndarray, expecte
     output = layer(input_data)
     assert tuple(output.shape) == tuple(expected_output_shape)
 
-    symbolic = layer(keras.Input(shape=input_data.shape[1:], batch_size=input_data.shape[0]))
+    symbolic = layer(
+        keras.Input(shape=input_data.shape[1:], batch_size=input_data.shape[0])
+    )
     assert tuple(symbolic.shape) == tuple(expected_output_shape)
 
     inputs = keras.Input(shape=input_data.shape[1:])
     model = keras.Model(inputs, layer_cls(**init_kwargs)(inputs))
     before = [w.numpy().copy() for w in model.trainable_weights]
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    model.fit(input_data, np.ones(expected_output_shape, np.float32), epochs=1, verbose=0)
+    model.fit(
+        input_data, np.ones(expected_output_shape, np.float32), epochs=1, verbose=0
+    )
     after = [w.numpy() for w in model.trainable_weights]
-    assert any(not np.allclose(b, a) for b, a in zip(before, after)), "fit changed nothing"
+    assert any(not np.allclose(b, a) for b, a in zip(before, after, strict=True)), (
+        "fit changed nothing"
+    )
 
     clone = layer_cls.from_config(layer.get_config())
     clone(input_data)
@@ -38,7 +46,9 @@ def run_layer_test(layer_cls, init_kwargs: dict, input_data: np.ndarray, expecte
     return layer
 
 
-def run_model_saving_test(model: keras.Model, inputs, tmp_path, compare_fn=None) -> keras.Model:
+def run_model_saving_test(
+    model: keras.Model, inputs, tmp_path, compare_fn=None
+) -> keras.Model:
     """Saves `model` to `.keras`, loads it without `custom_objects`, compares.
 
     `compare_fn(model)` (default: `model(inputs)`) must give identical values
@@ -53,12 +63,16 @@ def run_model_saving_test(model: keras.Model, inputs, tmp_path, compare_fn=None)
     return loaded
 
 
-def perturb_weights(layer: keras.layers.Layer, scale: float = 0.3, seed: int = 0) -> None:
+def perturb_weights(
+    layer: keras.layers.Layer, scale: float = 0.3, seed: int = 0
+) -> None:
     """Moves every weight away from its initial value (biases start at zero)."""
     rng = np.random.default_rng(seed)
     for weight in layer.weights:
         value = weight.numpy()
-        weight.assign(value + scale * rng.standard_normal(value.shape).astype(value.dtype))
+        weight.assign(
+            value + scale * rng.standard_normal(value.shape).astype(value.dtype)
+        )
 
 
 def all_images(image_shape, low: int, high: int) -> np.ndarray:

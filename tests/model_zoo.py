@@ -29,7 +29,9 @@ def _load_factories():
 MODEL_FACTORIES = _load_factories()
 
 
-def make_distribution(model, likelihood, image_shape, high, conditional, low=0, **kwargs):
+def make_distribution(
+    model, likelihood, image_shape, high, conditional, low=0, **kwargs
+):
     return MODEL_FACTORIES[model](
         image_shape=image_shape,
         likelihood=likelihood,

@@ -85,12 +85,15 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         if num_classes is not None and (
             not float(num_classes).is_integer() or num_classes < 1
         ):
-            raise ValueError(f"`num_classes` must be an integer >= 1, got {num_classes}.")
+            raise ValueError(
+                f"`num_classes` must be an integer >= 1, got {num_classes}."
+            )
         if conditional_shape is not None:
             conditional_shape = tuple(int(d) for d in np.atleast_1d(conditional_shape))
             if any(d < 1 for d in conditional_shape):
                 raise ValueError(
-                    f"`conditional_shape` must have positive sizes, got {conditional_shape}."
+                    "`conditional_shape` must have positive sizes, "
+                    f"got {conditional_shape}."
                 )
         if likelihood not in LIKELIHOODS:
             raise ValueError(
@@ -103,7 +106,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         if int(high) != high or int(low) != low:
             raise ValueError(f"`high` and `low` must be integers, got {high}, {low}.")
         if high <= low:
-            raise ValueError(f"`high` must be greater than `low`, got high={high}, low={low}.")
+            raise ValueError(
+                f"`high` must be greater than `low`, got high={high}, low={low}."
+            )
         dtype = tf.as_dtype(dtype)
         if not dtype.is_floating:
             raise TypeError(f"`dtype` must be a float dtype, got {dtype.name}.")
@@ -125,7 +130,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         # float32 models follow the global Keras policy (mixed precision); the
         # head computes the likelihood in float32 either way.
         keras_dtype = None if dtype == tf.float32 else dtype.name
-        keras.layers.Layer.__init__(self, name=name, dtype=keras_dtype, trainable=trainable)
+        keras.layers.Layer.__init__(
+            self, name=name, dtype=keras_dtype, trainable=trainable
+        )
         self._dtype = dtype
         self.network = self._build_network()
         tfd.Distribution.__init__(
@@ -318,7 +325,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         with tf.control_dependencies(checks):
             x = tf.cast(x, self._dtype)
             full_shape = tf.concat([batch, self._image_shape], 0)
-            x_flat = tf.reshape(tf.broadcast_to(x, full_shape), [-1, *self._image_shape])
+            x_flat = tf.reshape(
+                tf.broadcast_to(x, full_shape), [-1, *self._image_shape]
+            )
             if condition is not None:
                 condition = self._flatten_condition(condition, batch)
         return x_flat, condition, batch
@@ -338,7 +347,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
 
     # -- Log-probabilities -----------------------------------------------------
 
-    def log_prob(self, value, name="log_prob", conditional_input=None, training=False, **kwargs):
+    def log_prob(
+        self, value, name="log_prob", conditional_input=None, training=False, **kwargs
+    ):
         """Log-probability `[batch...]` of images `value [batch..., H, W, C]`.
 
         `value` holds integers in `[low, high]` (any int or float dtype).
@@ -348,7 +359,11 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         if _is_symbolic(value) or _is_symbolic(conditional_input):
             return self(value, conditional_input=conditional_input, training=training)
         return super().log_prob(
-            value, name=name, conditional_input=conditional_input, training=training, **kwargs
+            value,
+            name=name,
+            conditional_input=conditional_input,
+            training=training,
+            **kwargs,
         )
 
     def _log_prob(self, x, conditional_input=None, training=False):
@@ -359,7 +374,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         )  # [N]
         return tf.reshape(tf.cast(log_prob, self._dtype), batch)
 
-    def pixel_log_prob(self, x, conditional_input=None, training=False, name="pixel_log_prob"):
+    def pixel_log_prob(
+        self, x, conditional_input=None, training=False, name="pixel_log_prob"
+    ):
         """Chain-rule terms `[batch..., H, W, C]` that sum to `log_prob`.
 
         Entry `[..., i, j, c]` is `log p(x[i, j, c] | pixels before (i, j),
@@ -392,7 +409,10 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             static_sample_shape = tf.TensorShape(tf.get_static_value(sample_shape))
             if cond_static.rank is not None and static_sample_shape.rank is not None:
                 merged = input_checks.broadcast_batch_shapes(
-                    static_sample_shape, cond_static, "sample_shape", "conditional_input"
+                    static_sample_shape,
+                    cond_static,
+                    "sample_shape",
+                    "conditional_input",
                 )
                 if not merged.is_compatible_with(static_sample_shape):
                     raise ValueError(
@@ -402,8 +422,12 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                     )
             with tf.control_dependencies(checks):
                 condition = self._flatten_condition(condition, sample_shape)
-        if tf.get_static_value(n) == 0:  # nothing to generate (TF's ops dislike empty batches)
-            return tf.zeros(tf.concat([sample_shape, self._image_shape], 0), self._dtype)
+        if (
+            tf.get_static_value(n) == 0
+        ):  # nothing to generate (TF's ops dislike empty batches)
+            return tf.zeros(
+                tf.concat([sample_shape, self._image_shape], 0), self._dtype
+            )
         seed = self._stateless_seed(seed)
         height, width, channels = self._image_shape
         noise = samplers.uniform(
@@ -420,7 +444,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         calls with one int would differ.)
         """
         if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            seed = tf.constant([int(seed) >> 31 & 0x7FFFFFFF, int(seed) & 0x7FFFFFFF], tf.int32)
+            seed = tf.constant(
+                [int(seed) >> 31 & 0x7FFFFFFF, int(seed) & 0x7FFFFFFF], tf.int32
+            )
         return samplers.sanitize_seed(seed, salt="pixeldist")
 
     def _check_temperature(self, temperature):
@@ -439,8 +465,10 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     @tf.function(reduce_retracing=True)
     def _generate(self, noise, condition, temperature):
         """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler)."""
-        initial = tf.fill(tf.concat([tf.shape(noise)[:1], self._image_shape], 0),
-                          tf.constant(self.low, self._dtype))
+        initial = tf.fill(
+            tf.concat([tf.shape(noise)[:1], self._image_shape], 0),
+            tf.constant(self.low, self._dtype),
+        )
         initial = tf.ensure_shape(initial, [None, *self._image_shape])
 
         def pixel_distribution(images):

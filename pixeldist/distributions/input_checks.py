@@ -88,16 +88,22 @@ def check_labels(labels: tf.Tensor, num_classes: int, name: str) -> list[tf.Oper
         raise TypeError(f"`{name}` must hold integer class labels, got {labels.dtype}.")
     with tf.control_dependencies(ops):
         ops += value_check(
-            tf.reduce_all((labels >= 0) & (labels < tf.cast(num_classes, labels.dtype))),
+            tf.reduce_all(
+                (labels >= 0) & (labels < tf.cast(num_classes, labels.dtype))
+            ),
             f"`{name}` has labels outside [0, num_classes) = [0, {num_classes}).",
         )
     return ops
 
 
-def broadcast_batch_shapes(shape_a, shape_b, name_a: str, name_b: str) -> tf.TensorShape:
+def broadcast_batch_shapes(
+    shape_a, shape_b, name_a: str, name_b: str
+) -> tf.TensorShape:
     """Static broadcast of two batch shapes, with an error naming both."""
     try:
-        return tf.broadcast_static_shape(tf.TensorShape(shape_a), tf.TensorShape(shape_b))
+        return tf.broadcast_static_shape(
+            tf.TensorShape(shape_a), tf.TensorShape(shape_b)
+        )
     except ValueError:
         raise ValueError(
             f"Batch shapes of `{name_a}` {tf.TensorShape(shape_a)} and `{name_b}` "

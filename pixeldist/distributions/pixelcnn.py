@@ -83,7 +83,10 @@ class PixelCNN(AutoregressiveImageDistribution):
         ):
             if int(value) != value or value < least:
                 raise ValueError(f"`{arg}` must be an integer >= {least}, got {value}.")
-        for arg, value in (("kernel_size", kernel_size), ("first_kernel_size", first_kernel_size)):
+        for arg, value in (
+            ("kernel_size", kernel_size),
+            ("first_kernel_size", first_kernel_size),
+        ):
             if value % 2 == 0:
                 raise ValueError(f"`{arg}` must be odd, got {value}.")
         self.num_layers = int(num_layers)

@@ -20,11 +20,13 @@ class DensityModel(keras.Model):
     the loss (nats per image), `fit` and `evaluate` log `bits_per_dim`.
 
     ```python
-    model = pixeldist.DensityModel(pixeldist.PixelCNN((8, 8, 1), num_classes=10, high=16))
+    dist = pixeldist.PixelCNN((8, 8, 1), num_classes=10, high=16)
+    model = pixeldist.DensityModel(dist)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     model.fit(train.batch(64), validation_data=test.batch(256), epochs=5)
     model.save("digits.keras")
-    keras.models.load_model("digits.keras").distribution.sample(4, conditional_input=[3])
+    restored = keras.models.load_model("digits.keras")
+    restored.distribution.sample(4, conditional_input=[3])
     ```
 
     Args:
@@ -57,7 +59,9 @@ class DensityModel(keras.Model):
         images, labels = self._split(inputs)
         if not self.distribution.is_conditional:
             labels = None
-        return self.distribution.log_prob(images, conditional_input=labels, training=training)
+        return self.distribution.log_prob(
+            images, conditional_input=labels, training=training
+        )
 
     @staticmethod
     def _as_inputs(data):
@@ -80,7 +84,8 @@ class DensityModel(keras.Model):
     def compile(self, optimizer="adam", loss=None, **kwargs):
         if loss is not None:
             raise ValueError(
-                "DensityModel's loss is the negative log-likelihood; do not pass `loss`."
+                "DensityModel's loss is the negative log-likelihood; "
+                "do not pass `loss`."
             )
         super().compile(optimizer=optimizer, **kwargs)
 
@@ -93,7 +98,9 @@ class DensityModel(keras.Model):
         if self.optimizer is not None and self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         log_prob = tf.cast(y_pred, tf.float32)
         loss = self._negative_log_likelihood(log_prob, log_prob, sample_weight)
         self.bits_per_dim_tracker.update_state(

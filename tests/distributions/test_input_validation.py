@@ -68,7 +68,9 @@ def test_bad_images(plain, images, message):
     # ... also inside a graph, where the check is an assertion op.
     graph_fn = tf.function(lambda x: plain.log_prob(x))
     error = (ValueError, tf.errors.InvalidArgumentError)
-    with pytest.raises(error, match=message.split(" = ")[0].replace("rank >= 3", "rank")):
+    with pytest.raises(
+        error, match=message.split(" = ")[0].replace("rank >= 3", "rank")
+    ):
         graph_fn(tf.constant(images, tf.float32))
 
 
@@ -126,7 +128,9 @@ def test_batch_shapes_must_broadcast(labelled):
 
 
 def test_float_condition_shape_and_values():
-    dist = pixeldist.PixelCNN(SHAPE, conditional_shape=(2,), high=3, num_layers=1, num_filters=4)
+    dist = pixeldist.PixelCNN(
+        SHAPE, conditional_shape=(2,), high=3, num_layers=1, num_filters=4
+    )
     with pytest.raises(ValueError, match="conditional_input"):
         dist.log_prob(_images(), conditional_input=np.zeros((2, 3)))
     with pytest.raises(ValueError, match="not finite"):
@@ -148,7 +152,9 @@ def test_bad_sampling_arguments(plain, kwargs, message):
 
 
 def test_validate_args_false_skips_value_checks():
-    dist = pixeldist.PixelCNN(SHAPE, high=3, num_layers=1, num_filters=4, validate_args=False)
+    dist = pixeldist.PixelCNN(
+        SHAPE, high=3, num_layers=1, num_filters=4, validate_args=False
+    )
     dist.log_prob(_images(value=7))  # undefined result, but no error
     with pytest.raises(ValueError, match="must have shape"):
         dist.log_prob(np.zeros((2, 3, 4, 1)))  # shape checks always run

@@ -47,7 +47,7 @@ def test_exact_normalization(case):
 
 
 def _allowed_inputs(height, width, channels, groups):
-    """allowed[i, j, g, i', j', c']: may outputs of group g at (i, j) see x[i', j', c']?"""
+    """allowed[i, j, g, i', j', c']: may group g at (i, j) see x[i', j', c']?"""
     allowed = np.zeros((height, width, groups, height, width, channels), bool)
     for i, j, g in np.ndindex(height, width, groups):
         for i2, j2 in np.ndindex(height, width):
@@ -62,7 +62,9 @@ def _allowed_inputs(height, width, channels, groups):
 def test_autoregressive_by_gradients(case):
     model, likelihood, channels, conditional = case
     height, width = 4, 4
-    dist = make_distribution(model, likelihood, (height, width, channels), 7, conditional)
+    dist = make_distribution(
+        model, likelihood, (height, width, channels), 7, conditional
+    )
     groups = dist.head.num_channel_groups
     assert groups == (channels if likelihood == "categorical" else 1)
     # Several random inputs, so a ReLU that happens to be off cannot hide a path.
@@ -105,7 +107,9 @@ def test_chain_rule_terms_see_only_the_past(case):
     """
     model, likelihood, channels, conditional = case
     height, width, high = 3, 3, 5
-    dist = make_distribution(model, likelihood, (height, width, channels), high, conditional)
+    dist = make_distribution(
+        model, likelihood, (height, width, channels), high, conditional
+    )
     perturb_weights(dist, 0.3)
     rng = np.random.default_rng(1)
     base = rng.integers(0, high + 1, (height, width, channels))
@@ -114,7 +118,9 @@ def test_chain_rule_terms_see_only_the_past(case):
     for k, (i, j, c) in enumerate(positions):
         edited[k, i, j, c] = (base[i, j, c] + 1 + rng.integers(0, high)) % (high + 1)
     condition = 2 if conditional else None
-    terms = dist.pixel_log_prob(np.concatenate([base[None], edited]), conditional_input=condition)
+    terms = dist.pixel_log_prob(
+        np.concatenate([base[None], edited]), conditional_input=condition
+    )
     terms = terms.numpy().reshape(len(positions) + 1, -1)  # raster order
     for k in range(len(positions)):
         unchanged = terms[1 + k, :k]
@@ -150,7 +156,9 @@ def test_samples_follow_log_prob(case):
     images = all_images(image_shape, 0, high)  # 81 or 64 outcomes
     label = 1 if conditional else None
     condition = None if label is None else np.full(len(images), label, np.int32)
-    probs = np.exp(dist.log_prob(images, conditional_input=condition).numpy().astype(np.float64))
+    probs = np.exp(
+        dist.log_prob(images, conditional_input=condition).numpy().astype(np.float64)
+    )
     probs /= probs.sum()  # exact normalization is tested above; drop float32 rounding
     num = 6000
     sample_condition = None if label is None else [label]

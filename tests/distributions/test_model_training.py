@@ -51,10 +51,14 @@ def test_save_load_round_trip(case, tmp_path):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_short_fit_on_digits_lowers_held_out_bits_per_dim(case):
     model_name, likelihood, channels, conditional = case
-    dist = make_distribution(model_name, likelihood, (8, 8, channels), DIGITS_HIGH, conditional)
+    dist = make_distribution(
+        model_name, likelihood, (8, 8, channels), DIGITS_HIGH, conditional
+    )
     model = pixeldist.DensityModel(dist)
     model.compile(optimizer=keras.optimizers.Adam(5e-3))
-    train = tf.data.Dataset.from_tensor_slices(_digits("train", channels, 512)).batch(32)
+    train = tf.data.Dataset.from_tensor_slices(_digits("train", channels, 512)).batch(
+        32
+    )
     test = tf.data.Dataset.from_tensor_slices(_digits("test", channels, 256)).batch(256)
     before = model.evaluate(test, verbose=0, return_dict=True)["bits_per_dim"]
     model.fit(train, epochs=2, verbose=0)

@@ -35,7 +35,9 @@ def test_log_prob_broadcasts_batch_dims(dist):
     np.testing.assert_allclose(log_prob[2, 1], one, rtol=1e-6)
     # integer dtypes are accepted
     np.testing.assert_allclose(
-        dist.log_prob(images.astype(np.uint8), conditional_input=labels), log_prob, rtol=1e-6
+        dist.log_prob(images.astype(np.uint8), conditional_input=labels),
+        log_prob,
+        rtol=1e-6,
     )
 
 
@@ -86,7 +88,9 @@ def test_samples_of_each_label_follow_their_class(dist):
 
 
 def test_float64():
-    dist = pixeldist.PixelCNN(SHAPE, high=3, num_layers=1, num_filters=4, dtype=tf.float64)
+    dist = pixeldist.PixelCNN(
+        SHAPE, high=3, num_layers=1, num_filters=4, dtype=tf.float64
+    )
     images = np.random.default_rng(2).integers(0, 4, (5, *SHAPE))
     log_prob = dist.log_prob(images)
     assert log_prob.dtype == tf.float64
@@ -94,7 +98,9 @@ def test_float64():
 
 
 def test_float_conditional_input():
-    dist = pixeldist.PixelCNN(SHAPE, conditional_shape=(2,), high=3, num_layers=1, num_filters=4)
+    dist = pixeldist.PixelCNN(
+        SHAPE, conditional_shape=(2,), high=3, num_layers=1, num_filters=4
+    )
     images = np.ones((3, *SHAPE))
     condition = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]], np.float32)
     log_prob = dist.log_prob(images, conditional_input=condition)
@@ -104,7 +110,9 @@ def test_float_conditional_input():
 
 
 def test_scalar_float_condition():
-    dist = pixeldist.PixelCNN(SHAPE, conditional_shape=(), high=3, num_layers=1, num_filters=4)
+    dist = pixeldist.PixelCNN(
+        SHAPE, conditional_shape=(), high=3, num_layers=1, num_filters=4
+    )
     log_prob = dist.log_prob(np.ones((2, *SHAPE)), conditional_input=[0.0, 2.0])
     assert log_prob.shape == (2,)
     assert dist.sample(3, seed=1, conditional_input=1.5).shape == (3, *SHAPE)

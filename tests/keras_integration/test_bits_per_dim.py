@@ -14,7 +14,9 @@ def test_bits_per_dim_per_example():
 def test_uniform_model_has_log2_levels_bits():
     levels, shape = 17, (8, 8, 1)
     log_prob = -np.prod(shape) * np.log(levels)
-    np.testing.assert_allclose(pixeldist.bits_per_dim(log_prob, shape), np.log2(levels), rtol=1e-6)
+    np.testing.assert_allclose(
+        pixeldist.bits_per_dim(log_prob, shape), np.log2(levels), rtol=1e-6
+    )
 
 
 def test_bad_shape():

@@ -1,4 +1,4 @@
-"""The three ways to train a pixeldist distribution with Keras 3, and MirroredStrategy."""
+"""Three ways to train a pixeldist distribution with Keras 3, and MirroredStrategy."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def _data(n=64, seed=0):
 
 
 def _small_pixelcnn(**kwargs):
-    return pixeldist.PixelCNN(IMAGE_SHAPE, high=HIGH, num_layers=1, num_filters=8, **kwargs)
+    return pixeldist.PixelCNN(
+        IMAGE_SHAPE, high=HIGH, num_layers=1, num_filters=8, **kwargs
+    )
 
 
 def _weights(layer):
@@ -32,7 +34,7 @@ def _weights(layer):
 
 
 def _changed(before, after):
-    return sum(not np.array_equal(b, a) for b, a in zip(before, after))
+    return sum(not np.array_equal(b, a) for b, a in zip(before, after, strict=True))
 
 
 def test_density_model_fit_evaluate_and_metrics():
@@ -62,7 +64,9 @@ def test_density_model_unconditional_ignores_labels():
     with_labels = model.evaluate(
         tf.data.Dataset.from_tensor_slices((images, labels)).batch(16), verbose=0
     )
-    images_only = model.evaluate(tf.data.Dataset.from_tensor_slices(images).batch(16), verbose=0)
+    images_only = model.evaluate(
+        tf.data.Dataset.from_tensor_slices(images).batch(16), verbose=0
+    )
     np.testing.assert_allclose(with_labels, images_only, rtol=1e-6)
 
 
@@ -74,7 +78,9 @@ def test_density_model_rejects_a_loss():
 
 def test_density_model_save_and_load_gives_identical_log_prob(tmp_path):
     images, labels = _data(16)
-    model = pixeldist.DensityModel(_small_pixelcnn(num_classes=3, likelihood="logistic_mixture"))
+    model = pixeldist.DensityModel(
+        _small_pixelcnn(num_classes=3, likelihood="logistic_mixture")
+    )
     model.compile(optimizer="adam")
     model.fit((images, labels), epochs=1, batch_size=8, verbose=0)
     loaded = run_model_saving_test(
@@ -102,7 +108,9 @@ def test_own_keras_model_with_distribution_attribute():
     images, labels = _data()
     model = MyModel()
     assert len(model.trainable_weights) == len(model.dist.trainable_weights) > 0
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=pixeldist.NegativeLogLikelihood())
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss=pixeldist.NegativeLogLikelihood()
+    )
     before = _weights(model.dist)
     history = model.fit((images, labels), labels, epochs=3, batch_size=16, verbose=0)
     assert _changed(before, _weights(model.dist)) == len(before)
@@ -116,7 +124,9 @@ def test_functional_pattern_of_tfp_docstring(tmp_path):
     label_input = keras.Input(shape=(), dtype="int32")
     log_prob = dist.log_prob(image_input, conditional_input=label_input)
     model = keras.Model(inputs=[image_input, label_input], outputs=log_prob)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=pixeldist.NegativeLogLikelihood())
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss=pixeldist.NegativeLogLikelihood()
+    )
     images, labels = _data()
     ds = tf.data.Dataset.from_tensor_slices((images, labels)).batch(16)
     # Keras 3 wants a target with a compiled loss; the loss does not read it.

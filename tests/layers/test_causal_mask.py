@@ -29,7 +29,9 @@ def test_rgb_groups_at_the_centre(mask_type):
 
 def test_channel_group_of_channel_major_logits():
     # 3 channels × 4 levels laid out c-major fall into groups 0, 0, 0, 0, 1, ...
-    np.testing.assert_array_equal(channel_group(np.arange(12), 12, 3), np.repeat([0, 1, 2], 4))
+    np.testing.assert_array_equal(
+        channel_group(np.arange(12), 12, 3), np.repeat([0, 1, 2], 4)
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ def test_grid_layout_and_scaling():
 
 def test_save_png(tmp_path):
     path = tmp_path / "grid.png"
-    save_image_grid(path, np.random.default_rng(0).integers(0, 4, (2, 2, 3, 3, 3)), high=3)
+    save_image_grid(
+        path, np.random.default_rng(0).integers(0, 4, (2, 2, 3, 3, 3)), high=3
+    )
     with Image.open(path) as picture:
         assert picture.size == ((2 * 4 + 1) * 4, (2 * 4 + 1) * 4)
 

@@ -1,0 +1,31 @@
+"""The README's Keras 3 usage runs as written."""
+
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _python_blocks(section):
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+
+
+def test_usage_section_runs(tmp_path, monkeypatch):
+    blocks = _python_blocks("Usage with Keras 3")
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "digits.keras").exists()
+    assert namespace["samples"].shape == (10, 8, 8, 1)
+    assert namespace["threes"].shape == (16, 8, 8, 1)
+
+
+def test_set_up_commands_match_ci():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install ".[test]" && python -m pytest -q' in readme
+    assert 'pip install ".[test]"' in ci and "python -m pytest -q" in ci
