@@ -428,12 +428,13 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             return tf.zeros(
                 tf.concat([sample_shape, self._image_shape], 0), self._dtype
             )
-        seed = self._stateless_seed(seed)
-        height, width, channels = self._image_shape
-        noise = samplers.uniform(
-            [n, height, width, channels + 1], seed=seed, dtype=self._network_float()
+        noise = self._generation_noise(n, seed)
+        initial = tf.fill(
+            tf.concat([[n], self._image_shape], 0), tf.constant(self.low, self._dtype)
         )
-        images = self._generate(noise, condition, temperature)
+        images = self._generate(
+            noise, condition, temperature, initial, tf.constant(0, tf.int32)
+        )
         return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
 
     @staticmethod
@@ -462,18 +463,89 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 temperature = tf.identity(temperature)
         return temperature
 
-    @tf.function(reduce_retracing=True)
-    def _generate(self, noise, condition, temperature):
-        """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler)."""
-        initial = tf.fill(
-            tf.concat([tf.shape(noise)[:1], self._image_shape], 0),
-            tf.constant(self.low, self._dtype),
+    def _generation_noise(self, n, seed):
+        """All the uniforms of a generation, `[n, H, W, C + 1]`, drawn up front.
+
+        Noise `[k, i, j]` is consumed by image k at pixel (i, j) whatever the
+        sampler, so any exact sampler returns the same images for one seed.
+        """
+        height, width, channels = self._image_shape
+        return samplers.uniform(
+            [n, height, width, channels + 1],
+            seed=self._stateless_seed(seed),
+            dtype=self._network_float(),
         )
-        initial = tf.ensure_shape(initial, [None, *self._image_shape])
+
+    @tf.function(reduce_retracing=True)
+    def _generate(self, noise, condition, temperature, initial, first_pixel):
+        """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler).
+
+        Pixels before raster index `first_pixel` are copied from `initial`.
+        """
 
         def pixel_distribution(images):
             return self._pixel_distribution(images, condition, temperature=temperature)
 
         return sample_by_recomputation(
-            pixel_distribution, noise, self.head.num_channel_groups, initial
+            pixel_distribution,
+            noise,
+            self.head.num_channel_groups,
+            tf.ensure_shape(initial, [None, *self._image_shape]),
+            first_pixel,
         )
+
+    def complete(
+        self,
+        images,
+        num_known_rows,
+        conditional_input=None,
+        seed=None,
+        temperature=1.0,
+        name="complete",
+    ):
+        """Keeps the first `num_known_rows` rows of `images` and samples the rest.
+
+        The occluded-image completions of the PixelRNN paper: the result
+        follows the model's conditional law `p(rows >= K | rows < K, h)`, and
+        the known rows come back unchanged. With `num_known_rows=0` and the
+        same seed this equals `sample`.
+
+        Args:
+          images: `[batch..., H, W, C]` integer values in `[low, high]` (the
+            rows to be completed are validated too but otherwise ignored).
+          num_known_rows: int in `[0, H]`.
+          conditional_input: as for `log_prob`; batch shapes broadcast.
+          seed: int or stateless seed `[2]`.
+          temperature: > 0, as for `sample`.
+
+        Returns:
+          `[batch..., H, W, C]` images of the distribution's dtype.
+        """
+        height, width, _ = self._image_shape
+        if isinstance(num_known_rows, bool) or not float(num_known_rows).is_integer():
+            raise ValueError(
+                f"`num_known_rows` must be an integer, got {num_known_rows!r}."
+            )
+        num_known_rows = int(num_known_rows)
+        if not 0 <= num_known_rows <= height:
+            raise ValueError(
+                f"`num_known_rows` must be in [0, {height}] (the image height), "
+                f"got {num_known_rows}."
+            )
+        with self._name_and_control_scope(name):
+            temperature = self._check_temperature(temperature)
+            x_flat, condition, batch = self._prepare(
+                images, conditional_input, "images"
+            )
+            n = tf.shape(x_flat)[0]
+            if tf.get_static_value(n) == 0:
+                return tf.zeros(tf.concat([batch, self._image_shape], 0), self._dtype)
+            noise = self._generation_noise(n, seed)
+            completed = self._generate(
+                noise,
+                condition,
+                temperature,
+                x_flat,
+                tf.constant(num_known_rows * width, tf.int32),
+            )
+            return tf.reshape(completed, tf.concat([batch, self._image_shape], 0))

@@ -173,3 +173,34 @@ def test_samples_follow_log_prob(case):
     # The test can fail: the same counts against a shuffled law are rejected.
     wrong = np.roll(probs, 1)
     assert _chi_square_p_value(counts, wrong) < 1e-3
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_completion_follows_conditional_law(case):
+    """`complete` keeps the known rows and samples p(rest | known rows, h)."""
+    model, likelihood, channels, conditional = case
+    image_shape = (2, 2, 1) if channels == 1 else (2, 1, 3)
+    high = 2 if channels == 1 else 1
+    dist = make_distribution(model, likelihood, image_shape, high, conditional)
+    perturb_weights(dist, scale=0.5)
+    images = all_images(image_shape, 0, high)
+    label = 2 if conditional else None
+    condition = None if label is None else np.full(len(images), label, np.int32)
+    log_prob = dist.log_prob(images, conditional_input=condition).numpy()
+    known = images[len(images) // 3]  # some fixed first row
+    same_top = np.all(images[:, :1] == known[:1], axis=(1, 2, 3))
+    probs = np.exp(log_prob[same_top].astype(np.float64))
+    probs /= probs.sum()  # p(second row | first row)
+    num = 4000
+    batch = np.repeat(known[None], num, axis=0)
+    completed = dist.complete(
+        batch, 1, conditional_input=None if label is None else [label], seed=3
+    ).numpy()
+    np.testing.assert_array_equal(completed[:, :1], batch[:, :1])
+    levels = high + 1
+    codes = np.zeros(num, np.int64)
+    for value in completed[:, 1:].reshape(num, -1).T:
+        codes = codes * levels + value.astype(np.int64)
+    counts = np.bincount(codes, minlength=len(probs)).astype(np.float64)
+    assert _chi_square_p_value(counts, probs) > 1e-3
+    assert _chi_square_p_value(counts, np.roll(probs, 1)) < 1e-3
