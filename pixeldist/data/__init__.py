@@ -1,5 +1,6 @@
 """Data sets for training pixeldist models."""
 
+from pixeldist.data.dataset_info import DatasetInfo, dataset_info
 from pixeldist.data.digits import (
     DIGITS_HIGH,
     DIGITS_IMAGE_SHAPE,
@@ -7,11 +8,17 @@ from pixeldist.data.digits import (
     digits_arrays,
     load_digits_dataset,
 )
+from pixeldist.data.load import load
+from pixeldist.data.quickdraw_classes import QUICKDRAW_SEED_CLASSES
 
 __all__ = [
     "DIGITS_HIGH",
     "DIGITS_IMAGE_SHAPE",
     "DIGITS_NUM_CLASSES",
+    "QUICKDRAW_SEED_CLASSES",
+    "DatasetInfo",
+    "dataset_info",
     "digits_arrays",
+    "load",
     "load_digits_dataset",
 ]

@@ -81,6 +81,13 @@ class DensityModel(keras.Model):
     def predict_step(self, data):
         return super().predict_step(self._as_inputs(data))
 
+    def fit(self, x=None, y=None, **kwargs):
+        # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
+        # would only warn that it is ignored.
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, y, **kwargs)
+
     def compile(self, optimizer="adam", loss=None, **kwargs):
         if loss is not None:
             raise ValueError(

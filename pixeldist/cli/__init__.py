@@ -1,0 +1,1 @@
+"""The `pixeldist` command line."""

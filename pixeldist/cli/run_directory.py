@@ -1,0 +1,86 @@
+"""A training run's directory: its settings, model, checkpoints and outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from pixeldist.cli.command_error import CommandError
+from pixeldist.keras_integration.model_file import ModelFileError, load_model_file
+from pixeldist.keras_integration.resumable_checkpoint import ResumableCheckpoint
+
+
+class RunDirectory:
+    """Files of one run.
+
+    - `run.json`: the settings it was trained with (model, data set, options);
+    - `model.keras`: the trained model (written atomically at the end);
+    - `checkpoint.keras`, `state.json`, `history.csv`: per-epoch checkpoint,
+      see `ResumableCheckpoint`;
+    - `metrics.json`: held-out bits/dim;
+    - `samples.png`, `completions.png`: pictures.
+    """
+
+    SETTINGS = "run.json"
+    MODEL = "model.keras"
+    METRICS = "metrics.json"
+
+    def __init__(self, path: str):
+        self.path = os.fspath(path)
+
+    def file(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    # -- settings ------------------------------------------------------------
+
+    def write_settings(self, settings: dict) -> None:
+        os.makedirs(self.path, exist_ok=True)
+        with open(self.file(self.SETTINGS), "w") as file:
+            json.dump(settings, file, indent=2, sort_keys=True)
+
+    def read_settings(self) -> dict:
+        if not os.path.isdir(self.path):
+            raise CommandError(f"Run directory {self.path} does not exist.")
+        path = self.file(self.SETTINGS)
+        if not os.path.isfile(path):
+            raise CommandError(
+                f"{self.path} is not a pixeldist run directory (no {self.SETTINGS})."
+            )
+        try:
+            with open(path) as file:
+                return json.load(file)
+        except (OSError, json.JSONDecodeError) as error:
+            raise CommandError(f"{path} is unreadable: {error}.") from None
+
+    # -- models ----------------------------------------------------------------
+
+    def load_model(self):
+        """The trained model (`model.keras`), or a clear error."""
+        self.read_settings()
+        path = self.file(self.MODEL)
+        if not os.path.isfile(path):
+            raise CommandError(
+                f"Run directory {self.path} holds no trained model ({self.MODEL}); "
+                "train it first with `pixeldist train`."
+            )
+        try:
+            return load_model_file(path)
+        except ModelFileError as error:
+            raise CommandError(str(error)) from None
+
+    def resume_state(self):
+        """`(model, state)` of the last completed epoch, or `(None, None)`."""
+        state = ResumableCheckpoint.load_state(self.path)
+        checkpoint = self.file(ResumableCheckpoint.CHECKPOINT)
+        if state is None or not os.path.isfile(checkpoint):
+            return None, None
+        try:
+            return load_model_file(checkpoint), state
+        except ModelFileError as error:
+            raise CommandError(
+                f"Cannot resume: {error} Delete {self.path} to start afresh."
+            ) from None
+
+    def write_metrics(self, metrics: dict) -> None:
+        with open(self.file(self.METRICS), "w") as file:
+            json.dump(metrics, file, indent=2, sort_keys=True)

@@ -1,0 +1,62 @@
+"""`pixeldist sample` and `pixeldist complete`: pictures from a trained run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pixeldist.cli.command_error import CommandError
+from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.cli.train_command import log, write_completions
+from pixeldist.plotting import save_image_grid
+
+
+def run_sample(args) -> int:
+    run = RunDirectory(args.run)
+    distribution = run.load_model().distribution
+    if args.temperature <= 0:
+        raise CommandError(f"--temperature must be > 0, got {args.temperature}.")
+    if args.num < 1:
+        raise CommandError(f"--num must be >= 1, got {args.num}.")
+    classes = distribution.num_classes
+    if classes is None:
+        if args.labels:
+            raise CommandError("This model is unconditional; do not pass --labels.")
+        log(f"sampling {args.num} images")
+        images = distribution.sample(
+            args.num, seed=args.seed, temperature=args.temperature
+        ).numpy()
+        grid = images[None]
+    else:
+        labels = list(range(classes)) if not args.labels else list(args.labels)
+        bad = [label for label in labels if not 0 <= label < classes]
+        if bad:
+            raise CommandError(
+                f"--labels {bad} are outside the model's classes [0, {classes})."
+            )
+        log(f"sampling {args.num} images for each of {len(labels)} labels")
+        condition = np.repeat(np.asarray(labels), args.num)
+        images = distribution.sample(
+            len(condition),
+            seed=args.seed,
+            conditional_input=condition,
+            temperature=args.temperature,
+        ).numpy()
+        grid = images.reshape(len(labels), args.num, *distribution.image_shape)
+    save_image_grid(args.out, grid, high=distribution.high, low=distribution.low)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def run_complete(args) -> int:
+    run = RunDirectory(args.run)
+    settings = run.read_settings()
+    distribution = run.load_model().distribution
+    height = distribution.image_shape[0]
+    rows = height // 2 if args.num_known_rows is None else args.num_known_rows
+    if not 0 <= rows <= height:
+        raise CommandError(
+            f"--num-known-rows must be in [0, {height}] (the image height), got {rows}."
+        )
+    write_completions(args.out, distribution, settings, args.seed, args.num, rows)
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,186 @@
+"""`pixeldist train`: train a model, checkpoint every epoch, write pictures."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from pixeldist.cli.command_error import CommandError
+from pixeldist.cli.data_access import (
+    data_info,
+    examples_per_class,
+    load_split,
+    take_examples,
+)
+from pixeldist.cli.model_registry import build_distribution
+from pixeldist.cli.pictures import save_class_rows, save_completions
+from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.keras_integration.density_model import DensityModel
+from pixeldist.keras_integration.model_file import save_model_atomically
+from pixeldist.keras_integration.resumable_checkpoint import ResumableCheckpoint
+from pixeldist.keras_integration.tqdm_progress import TqdmProgress
+
+#: Settings that define a run; a resumed run must use the same ones.
+RUN_DEFINING = (
+    "model",
+    "dataset",
+    "binarize",
+    "resize",
+    "classes",
+    "likelihood",
+    "num_layers",
+    "num_filters",
+    "num_logistic_mix",
+    "batch_size",
+    "learning_rate",
+    "seed",
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _strategy(name: str | None):
+    if name in (None, "none"):
+        return contextlib.nullcontext(), None
+    if name == "mirrored":
+        strategy = tf.distribute.MirroredStrategy()
+        return strategy.scope(), strategy
+    raise CommandError(f"Unknown --distribute {name!r}; choose 'none' or 'mirrored'.")
+
+
+def _settings(args) -> dict:
+    return {
+        "model": args.model,
+        "dataset": args.dataset,
+        "binarize": bool(args.binarize),
+        "resize": list(args.resize) if args.resize else None,
+        "classes": list(args.classes) if args.classes else None,
+        "likelihood": args.likelihood,
+        "num_layers": args.num_layers,
+        "num_filters": args.num_filters,
+        "num_logistic_mix": args.num_logistic_mix,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "data_dir": args.data_dir,
+    }
+
+
+def run_train(args) -> int:
+    settings = _settings(args)
+    run = RunDirectory(args.out)
+    info = data_info(settings)
+    num_classes = info.num_classes if info.has_labels else None
+    keras.utils.set_random_seed(args.seed)
+    scope, _ = _strategy(args.distribute)
+
+    with scope:
+        model, state = run.resume_state()
+        if model is not None:
+            previous = run.read_settings()
+            changed = [k for k in RUN_DEFINING if previous.get(k) != settings.get(k)]
+            if changed:
+                raise CommandError(
+                    f"{run.path} holds a run with different settings "
+                    f"({', '.join(changed)}); use another --out or the same options."
+                )
+            log(f"resuming {run.path} after epoch {state['epoch']}")
+        else:
+            distribution = build_distribution(
+                args.model,
+                info.image_shape,
+                info.high,
+                num_classes,
+                likelihood=args.likelihood,
+                num_layers=args.num_layers,
+                num_filters=args.num_filters,
+                num_logistic_mix=args.num_logistic_mix,
+            )
+            model = DensityModel(distribution)
+            model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+            state = {"epoch": 0, "history": {}}
+    run.write_settings(settings)
+
+    train = (
+        load_split(settings, "train")
+        .shuffle(10_000, seed=args.seed, reshuffle_each_iteration=True)
+        .batch(args.batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    held_out = load_split(settings, "test").batch(256).prefetch(tf.data.AUTOTUNE)
+    steps = int(train.cardinality()) if int(train.cardinality()) > 0 else None
+    if args.max_steps_per_epoch:
+        train = train.take(args.max_steps_per_epoch)
+        steps = min(steps or args.max_steps_per_epoch, args.max_steps_per_epoch)
+
+    initial_epoch = int(state["epoch"])
+    if initial_epoch < args.epochs:
+        model.fit(
+            train,
+            epochs=args.epochs,
+            initial_epoch=initial_epoch,
+            validation_data=held_out,
+            callbacks=[
+                ResumableCheckpoint(run.path, state["history"]),
+                TqdmProgress(args.epochs, steps, disable=args.quiet),
+            ],
+            verbose=0,
+        )
+    save_model_atomically(model, run.file(RunDirectory.MODEL))
+
+    bits = model.evaluate(held_out, verbose=0, return_dict=True)["bits_per_dim"]
+    run.write_metrics({"bits_per_dim": float(bits), "split": "test"})
+    print(f"held-out bits/dim: {bits:.4f}")
+
+    distribution = model.distribution
+    _write_samples(run, distribution, settings, info, args.samples_per_class, args.seed)
+    write_completions(run.file("completions.png"), distribution, settings, args.seed)
+    log(
+        f"wrote {run.path}: model.keras, history.csv, metrics.json, "
+        "samples.png, completions.png"
+    )
+    return 0
+
+
+def _write_samples(run, distribution, settings, info, per_class, seed):
+    if distribution.num_classes is None:
+        images, _ = take_examples(load_split(settings, "test"), per_class)
+        generated = distribution.sample(per_class, seed=seed).numpy()
+        save_class_rows(
+            run.file("samples.png"), images[None], generated[None], distribution.high
+        )
+        return
+    classes = distribution.num_classes
+    real = examples_per_class(load_split(settings, "test"), classes, per_class)
+    labels = np.repeat(np.arange(classes), per_class)
+    log(f"sampling {len(labels)} images")
+    generated = distribution.sample(len(labels), seed=seed, conditional_input=labels)
+    generated = generated.numpy().reshape(classes, per_class, *distribution.image_shape)
+    save_class_rows(run.file("samples.png"), real, generated, distribution.high)
+
+
+def write_completions(path, distribution, settings, seed, count=8, num_known_rows=None):
+    """Held-out images, their top rows kept and the rest completed twice."""
+    images, labels = take_examples(load_split(settings, "test"), count)
+    rows = (
+        distribution.image_shape[0] // 2 if num_known_rows is None else num_known_rows
+    )
+    condition = labels if distribution.num_classes is not None else None
+    completions = [
+        distribution.complete(images, rows, conditional_input=condition, seed=seed + k)
+        for k in range(2)
+    ]
+    save_completions(
+        path,
+        images,
+        np.stack([c.numpy() for c in completions]),
+        rows,
+        distribution.high,
+    )
