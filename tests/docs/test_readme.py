@@ -28,4 +28,5 @@ def test_set_up_commands_match_ci():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'pip install ".[test]" && python -m pytest -q' in readme
+    assert "pip install . && pixeldist train\n" in readme
     assert 'pip install ".[test]"' in ci and "python -m pytest -q" in ci
