@@ -9,6 +9,7 @@ generates images in raster order.
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )
+from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
 from pixeldist.keras_integration.bits_per_dim import bits_per_dim
 from pixeldist.keras_integration.density_model import DensityModel
@@ -24,6 +25,7 @@ __all__ = [
     "AutoregressiveImageDistribution",
     "DensityModel",
     "DiscretizedLogisticMixture",
+    "GatedPixelCNN",
     "NegativeLogLikelihood",
     "PixelCNN",
     "QuantizedCategorical",

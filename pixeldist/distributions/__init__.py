@@ -3,6 +3,7 @@
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )
+from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
 
-__all__ = ["AutoregressiveImageDistribution", "PixelCNN"]
+__all__ = ["AutoregressiveImageDistribution", "GatedPixelCNN", "PixelCNN"]

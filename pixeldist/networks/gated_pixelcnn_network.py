@@ -1,0 +1,106 @@
+"""The Gated PixelCNN network of van den Oord et al. (2016): no blind spot."""
+
+from __future__ import annotations
+
+import keras
+
+from pixeldist.layers.gated_pixelcnn_block import GatedPixelCNNBlock
+from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.networks.network_inputs import network_inputs
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class GatedPixelCNNNetwork(keras.Model):
+    """Maps an image (and a condition) to per-pixel likelihood parameters.
+
+    Architecture (Conditional Image Generation with PixelCNN Decoders, Figure 2):
+
+    - `num_layers` `GatedPixelCNNBlock`s of `num_filters` = p features. The
+      first reads the image in both stacks (vertical window strictly above the
+      row, horizontal mask A); the later ones carry the vertical stack
+      `[N, H, W, p]` and the residual horizontal stack `[N, H, W, p]`. Every
+      gate adds the conditional term `V h` when the network is conditional;
+    - on the horizontal stack: ReLU, 1×1 mask B (p→p), ReLU, 1×1 mask B
+      (p→`num_outputs`), grouped into R/G/B when `num_channel_groups = C`.
+
+    The vertical stack sees every row above and the horizontal stack every
+    pixel to the left, so after enough layers a pixel's outputs depend on every
+    earlier pixel (the masked 3×3 stacks of `PixelCNNNetwork` never see a
+    wedge to the upper right). After L layers with kernel k the receptive
+    field reaches `L * (k // 2)` columns to the left and right and
+    `L * (k // 2) + 1` rows up.
+
+    Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
+    (int) or `condition [batch, d]` (float) when conditional.
+    Output: `[batch, H, W, num_outputs]`; output group g (of
+    `num_channel_groups` contiguous groups) sees the current pixel's channels
+    < g only.
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        num_outputs: int,
+        num_channel_groups: int = 1,
+        num_layers: int = 15,
+        num_filters: int = 128,
+        kernel_size: int = 5,
+        num_classes: int | None = None,
+        conditional_shape=None,
+        dtype=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if conditional_shape is not None:
+            conditional_shape = tuple(int(d) for d in conditional_shape)
+        if int(num_layers) != num_layers or num_layers < 1:
+            raise ValueError(f"`num_layers` must be an integer >= 1, got {num_layers}.")
+        image, condition = network_inputs(
+            image_shape, num_classes, conditional_shape, dtype
+        )
+        groups = num_channel_groups
+
+        vertical = horizontal = image  # [B, H, W, C]
+        for index in range(num_layers):
+            vertical, horizontal = GatedPixelCNNBlock(
+                num_filters,
+                kernel_size,
+                "A" if index == 0 else "B",
+                groups,
+                num_classes,
+                dtype=dtype,
+                name=f"gated_block_{index}",
+            )([vertical, horizontal], condition=condition)  # 2 × [B, H, W, p]
+        x = keras.layers.ReLU(dtype=dtype)(horizontal)
+        x = MaskedConv2D(num_filters, 1, "B", groups, dtype=dtype)(x)  # [B, H, W, p]
+        x = keras.layers.ReLU(dtype=dtype)(x)
+        outputs = MaskedConv2D(num_outputs, 1, "B", groups, dtype=dtype)(x)
+        inputs = [image] if condition is None else [image, condition]
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.image_shape = image_shape
+        self.num_outputs = int(num_outputs)
+        self.num_channel_groups = int(num_channel_groups)
+        self.num_layers = int(num_layers)
+        self.num_filters = int(num_filters)
+        self.kernel_size = int(kernel_size)
+        self.num_classes = num_classes
+        self.conditional_shape = conditional_shape
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "num_outputs": self.num_outputs,
+            "num_channel_groups": self.num_channel_groups,
+            "num_layers": self.num_layers,
+            "num_filters": self.num_filters,
+            "kernel_size": self.kernel_size,
+            "num_classes": self.num_classes,
+            "conditional_shape": self.conditional_shape,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
