@@ -108,23 +108,14 @@ def run_train(args) -> int:
             state = {"epoch": 0, "history": {}}
     run.write_settings(settings)
 
-    train = (
-        load_split(settings, "train")
-        .shuffle(10_000, seed=args.seed, reshuffle_each_iteration=True)
-        .batch(args.batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    held_out = load_split(settings, "test").batch(256).prefetch(tf.data.AUTOTUNE)
-    steps = int(train.cardinality()) if int(train.cardinality()) > 0 else None
-    if args.max_steps_per_epoch:
-        train = train.take(args.max_steps_per_epoch)
-        steps = min(steps or args.max_steps_per_epoch, args.max_steps_per_epoch)
-
     initial_epoch = int(state["epoch"])
+    train, steps = _training_batches(load_split(settings, "train"), args, initial_epoch)
+    held_out = load_split(settings, "test").batch(256).prefetch(tf.data.AUTOTUNE)
     if initial_epoch < args.epochs:
         model.fit(
             train,
             epochs=args.epochs,
+            steps_per_epoch=steps,
             initial_epoch=initial_epoch,
             validation_data=held_out,
             callbacks=[
@@ -147,6 +138,27 @@ def run_train(args) -> int:
         "samples.png, completions.png"
     )
     return 0
+
+
+def _training_batches(data, args, initial_epoch):
+    """Shuffled batches for epochs `initial_epoch .. epochs-1`, and steps per epoch.
+
+    One seeded shuffle is repeated over the epochs and the batches of the
+    completed epochs are skipped, so a resumed run sees exactly the batches
+    an uninterrupted run would have seen.
+    """
+    batches = data.shuffle(10_000, seed=args.seed, reshuffle_each_iteration=True)
+    batches = batches.batch(args.batch_size)
+    steps = int(batches.cardinality())
+    if steps < 0:  # unknown after a filter (e.g. --classes): count once
+        steps = int(batches.reduce(0, lambda count, _: count + 1))
+    if steps <= 0:
+        raise CommandError("The training split is empty or of unknown size.")
+    if args.max_steps_per_epoch:
+        steps = min(steps, args.max_steps_per_epoch)
+    remaining = max(args.epochs - initial_epoch, 0)
+    batches = batches.repeat().skip(initial_epoch * steps).take(remaining * steps)
+    return batches.prefetch(tf.data.AUTOTUNE), steps
 
 
 def _write_samples(run, distribution, settings, info, per_class, seed):
