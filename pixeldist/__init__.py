@@ -6,6 +6,7 @@ the loss of a Keras model and `dist.sample(n, conditional_input=labels)`
 generates images in raster order.
 """
 
+from pixeldist import data
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )

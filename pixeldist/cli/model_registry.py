@@ -31,10 +31,12 @@ def build_distribution(
     num_layers: int | None = None,
     num_filters: int | None = None,
     num_logistic_mix: int = 5,
+    **extra,
 ):
     """A pixeldist distribution for the command line's `--model` choice.
 
-    `num_layers` means residual blocks (PixelCNN), gated layers (Gated
+    `extra` keyword arguments go to the model's constructor (e.g.
+    `use_weight_norm=False` for PixelCNN++). `num_layers` means residual blocks (PixelCNN), gated layers (Gated
     PixelCNN), resnet blocks per level (PixelCNN++) or LSTM layers (PixelRNN).
     """
     import pixeldist
@@ -44,6 +46,7 @@ def build_distribution(
         num_classes=num_classes,
         high=high,
         num_logistic_mix=num_logistic_mix,
+        **extra,
     )
     if model == "pixelcnn":
         return pixeldist.PixelCNN(

@@ -269,12 +269,10 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         if not condition.dtype.is_floating:
             condition = tf.cast(condition, self._dtype)
         event = self.conditional_shape
-        input_checks.check_event_shape(condition, event, "conditional_input")
-        checks = (
-            input_checks.check_finite(condition, "conditional_input")
-            if self.validate_args
-            else []
-        )
+        checks = input_checks.check_event_shape(condition, event, "conditional_input")
+        if self.validate_args:
+            with tf.control_dependencies(checks):
+                checks += input_checks.check_finite(condition, "conditional_input")
         rank = condition.shape.rank - len(event)
         static_batch = condition.shape[:rank]
         batch = tf.shape(condition)[:rank]
@@ -286,6 +284,12 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         """Broadcasts the condition to `batch_shape`, then flattens the batch."""
         if self.num_classes is not None:
             labels = tf.broadcast_to(tf.cast(condition, tf.int32), batch_shape)
+            if self.validate_args:
+                # Grappler may run the class-bias lookup before the label
+                # assertion despite control dependencies; keep the lookup in
+                # range so the assertion's message is the error users see.
+                valid = (labels >= 0) & (labels < self.num_classes)
+                labels = tf.where(valid, labels, tf.zeros_like(labels))
             return tf.reshape(labels, [-1])
         size = math.prod(self.conditional_shape)
         condition = tf.broadcast_to(condition, tf.concat([batch_shape, [size]], 0))
@@ -303,13 +307,13 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         x = tf.convert_to_tensor(x)
         if not (x.dtype.is_integer or x.dtype.is_floating):
             raise TypeError(f"`{name}` must hold numbers, got {x.dtype.name}.")
-        input_checks.check_event_shape(x, self._image_shape, name)
+        checks = input_checks.check_event_shape(x, self._image_shape, name)
         self._check_condition_given(conditional_input)
-        checks = []
         if self.validate_args:
-            checks += input_checks.check_integer_values_in_range(
-                x, self.low, self.high, name
-            )
+            with tf.control_dependencies(checks):
+                checks += input_checks.check_integer_values_in_range(
+                    x, self.low, self.high, name
+                )
         x_batch = tf.shape(x)[:-3]
         batch = x_batch
         condition = None
@@ -321,7 +325,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             input_checks.broadcast_batch_shapes(
                 x.shape[:-3], cond_batch_static, name, "conditional_input"
             )
-            batch = tf.broadcast_dynamic_shape(x_batch, cond_batch)
+            with tf.control_dependencies(checks):
+                batch = tf.broadcast_dynamic_shape(x_batch, cond_batch)
         with tf.control_dependencies(checks):
             x = tf.cast(x, self._dtype)
             full_shape = tf.concat([batch, self._image_shape], 0)

@@ -22,23 +22,36 @@ def value_check(condition: tf.Tensor, message: str) -> list[tf.Operation]:
     return [tf.debugging.Assert(condition, [message])]
 
 
-def check_event_shape(value: tf.Tensor, event_shape, name: str) -> None:
-    """`value` must have shape `[batch..., *event_shape]`."""
+def check_event_shape(value: tf.Tensor, event_shape, name: str) -> list[tf.Operation]:
+    """`value` must have shape `[batch..., *event_shape]`.
+
+    Known dimensions are checked now (`ValueError`); dimensions unknown while
+    tracing a graph (for instance `[None, None, None, None]` inside Keras'
+    `fit`) get a run-time assertion, returned as ops.
+    """
     event_shape = tuple(event_shape)
+    expected = f"[..., {', '.join(map(str, event_shape))}]"
     shape = value.shape
-    if shape.rank is None:
-        return
-    if shape.rank < len(event_shape):
-        raise ValueError(
-            f"`{name}` must have shape [..., {', '.join(map(str, event_shape))}] "
-            f"(rank >= {len(event_shape)}), got shape {shape}."
+    if shape.rank is not None:
+        if shape.rank < len(event_shape):
+            raise ValueError(
+                f"`{name}` must have shape {expected} (rank >= {len(event_shape)}), "
+                f"got shape {shape}."
+            )
+        tail = shape[shape.rank - len(event_shape) :]
+        if not tail.is_compatible_with(event_shape):
+            raise ValueError(f"`{name}` must have shape {expected}, got shape {shape}.")
+        if tail.is_fully_defined() or not event_shape:
+            return []
+    if shape.rank is None or tf.executing_eagerly() or not event_shape:
+        return []
+    tail = tf.shape(value)[shape.rank - len(event_shape) :]
+    return [
+        tf.debugging.Assert(
+            tf.reduce_all(tf.equal(tail, tf.constant(event_shape, tail.dtype))),
+            [f"`{name}` must have shape {expected}; its last dimensions are", tail],
         )
-    tail = shape[shape.rank - len(event_shape) :]
-    if not tail.is_compatible_with(event_shape):
-        raise ValueError(
-            f"`{name}` must have shape [..., {', '.join(map(str, event_shape))}], "
-            f"got shape {shape}."
-        )
+    ]
 
 
 def check_finite(value: tf.Tensor, name: str) -> list[tf.Operation]:
