@@ -30,5 +30,6 @@ __all__ = [
     "NegativeLogLikelihood",
     "PixelCNN",
     "QuantizedCategorical",
+    "data",
     "bits_per_dim",
 ]

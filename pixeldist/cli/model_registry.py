@@ -35,9 +35,10 @@ def build_distribution(
 ):
     """A pixeldist distribution for the command line's `--model` choice.
 
-    `extra` keyword arguments go to the model's constructor (e.g.
-    `use_weight_norm=False` for PixelCNN++). `num_layers` means residual blocks (PixelCNN), gated layers (Gated
+    `num_layers` means residual blocks (PixelCNN), gated layers (Gated
     PixelCNN), resnet blocks per level (PixelCNN++) or LSTM layers (PixelRNN).
+    `extra` keyword arguments go to the model's constructor (e.g.
+    `use_weight_norm=False` for PixelCNN++).
     """
     import pixeldist
 
