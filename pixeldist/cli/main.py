@@ -50,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--resize", type=int, nargs=2, metavar=("H", "W"))
     train.add_argument("--classes", type=int, nargs="+", help="keep these labels")
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
-    train.add_argument("--distribute", choices=("none", "mirrored"), default="none")
+    train.add_argument(
+        "--distribute",
+        choices=("none", "mirrored", "multi_worker"),
+        default="none",
+        help="mirrored: the local devices; multi_worker: the cluster in TF_CONFIG",
+    )
     train.add_argument("--samples-per-class", type=int, default=8)
     train.add_argument("--max-steps-per-epoch", type=int, default=None)
     train.add_argument("--seed", type=int, default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import keras
@@ -17,6 +18,11 @@ from pixeldist.cli.data_access import (
     take_examples,
 )
 from pixeldist.cli.model_registry import build_distribution
+from pixeldist.cli.multi_worker_fit import (
+    fit_multi_worker,
+    held_out_metrics,
+    multi_worker_strategy,
+)
 from pixeldist.cli.pictures import save_class_rows, save_completions
 from pixeldist.cli.run_directory import RunDirectory
 from pixeldist.keras_integration.density_model import DensityModel
@@ -46,12 +52,23 @@ def log(message: str) -> None:
 
 
 def _strategy(name: str | None):
+    """`(scope, strategy, is_chief, worker_index)` for `--distribute`."""
     if name in (None, "none"):
-        return contextlib.nullcontext(), None
+        return contextlib.nullcontext(), None, True, 0
     if name == "mirrored":
         strategy = tf.distribute.MirroredStrategy()
-        return strategy.scope(), strategy
-    raise CommandError(f"Unknown --distribute {name!r}; choose 'none' or 'mirrored'.")
+        return strategy.scope(), strategy, True, 0
+    if name == "multi_worker":
+        try:
+            strategy, is_chief, index = multi_worker_strategy()
+        except (ValueError, KeyError) as error:
+            raise CommandError(
+                f"--distribute multi_worker needs a valid TF_CONFIG: {error}"
+            ) from None
+        return strategy.scope(), strategy, is_chief, index
+    raise CommandError(
+        f"Unknown --distribute {name!r}; choose none, mirrored or multi_worker."
+    )
 
 
 def _settings(args) -> dict:
@@ -79,12 +96,18 @@ def run_train(args) -> int:
     info = data_info(settings)
     num_classes = info.num_classes if info.has_labels else None
     keras.utils.set_random_seed(args.seed)
-    scope, _ = _strategy(args.distribute)
+    scope, strategy, is_chief, worker_index = _strategy(args.distribute)
+    multi_worker = args.distribute == "multi_worker"
+    source = run  # where a killed run is resumed from (the chief's directory)
+    if not is_chief:
+        # Non-chief workers train in step with the chief; only the chief writes
+        # the run directory. Their files go to workers/<index>/.
+        run = RunDirectory(os.path.join(args.out, "workers", str(worker_index)))
 
     with scope:
-        model, state = run.resume_state()
+        model, state = source.resume_state()
         if model is not None:
-            previous = run.read_settings()
+            previous = source.read_settings()
             changed = [k for k in RUN_DEFINING if previous.get(k) != settings.get(k)]
             if changed:
                 raise CommandError(
@@ -111,22 +134,40 @@ def run_train(args) -> int:
     initial_epoch = int(state["epoch"])
     train, steps = _training_batches(load_split(settings, "train"), args, initial_epoch)
     held_out = load_split(settings, "test").batch(256).prefetch(tf.data.AUTOTUNE)
-    if initial_epoch < args.epochs:
+    callbacks = [
+        ResumableCheckpoint(run.path, state["history"]),
+        TqdmProgress(args.epochs, steps, disable=args.quiet or not is_chief),
+    ]
+    if multi_worker and initial_epoch < args.epochs:
+        fit_multi_worker(
+            model,
+            strategy,
+            train,
+            held_out,
+            args.epochs,
+            steps,
+            initial_epoch,
+            callbacks,
+            global_batch_size=args.batch_size,
+        )
+    elif initial_epoch < args.epochs:
         model.fit(
             train,
             epochs=args.epochs,
             steps_per_epoch=steps,
             initial_epoch=initial_epoch,
             validation_data=held_out,
-            callbacks=[
-                ResumableCheckpoint(run.path, state["history"]),
-                TqdmProgress(args.epochs, steps, disable=args.quiet),
-            ],
+            callbacks=callbacks,
             verbose=0,
         )
     save_model_atomically(model, run.file(RunDirectory.MODEL))
+    if not is_chief:
+        return 0
 
-    bits = model.evaluate(held_out, verbose=0, return_dict=True)["bits_per_dim"]
+    if multi_worker:
+        bits = held_out_metrics(model.distribution, held_out)["bits_per_dim"]
+    else:
+        bits = model.evaluate(held_out, verbose=0, return_dict=True)["bits_per_dim"]
     run.write_metrics({"bits_per_dim": float(bits), "split": "test"})
     print(f"held-out bits/dim: {bits:.4f}")
 
