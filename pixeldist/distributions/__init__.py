@@ -5,5 +5,6 @@ from pixeldist.distributions.autoregressive_image_distribution import (
 )
 from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
+from pixeldist.distributions.pixelrnn import PixelRNN
 
-__all__ = ["AutoregressiveImageDistribution", "GatedPixelCNN", "PixelCNN"]
+__all__ = ["AutoregressiveImageDistribution", "GatedPixelCNN", "PixelCNN", "PixelRNN"]

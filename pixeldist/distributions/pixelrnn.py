@@ -24,8 +24,12 @@ class PixelRNN(AutoregressiveImageDistribution):
       convolution, so its receptive field is a triangle above the pixel (it
       misses part of the current row and the far upper left/right).
     - `cell="diagonal_bilstm"` (`DiagonalBiLSTM`): processes the image one
-      diagonal at a time, in both horizontal directions; every output sees
-      every earlier pixel (full receptive field).
+      diagonal at a time, in both horizontal directions; each layer has a
+      full receptive field. In the network, the only earlier input a pixel
+      `(i, j)` misses is the last pixel of the previous row when
+      `j < W - 4` (its last channel with R/G/B groups): the mask-A input
+      convolution hides it from every feature of its own row, and only row
+      i - 1's features reach row i through the right-to-left sweep.
 
     All masks act in the forward computation and the recurrences only read
     earlier rows/diagonals, so the model is autoregressive for any weights.

@@ -1,0 +1,170 @@
+"""The Diagonal BiLSTM layer of PixelRNN (van den Oord et al. 2016)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from pixeldist.layers.lstm_gates import (
+    NUM_GATES,
+    gate_bias_initializer,
+    gate_conv_mask,
+    lstm_update,
+)
+from pixeldist.layers.skew import skew, unskew
+
+NUM_DIRECTIONS = 2
+
+
+def _shift_down(x):
+    """`x [N, H, W, F]` moved down one row (zeros in row 0, last row dropped)."""
+    return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0], [0, 0]])
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class DiagonalBiLSTM(keras.layers.Layer):
+    """Two LSTMs that sweep a feature map diagonal by diagonal.
+
+    The input-to-state part is a 1×1 mask-B convolution giving the gates of
+    both directions. The left-to-right direction skews the gate map (row `i`
+    shifted right by `i`, see `skew`) so that each diagonal is a column, and
+    a `tf.scan` over the `W + H - 1` columns applies a 2×1 state-to-state
+    convolution to the previous column: the state at `(i, j)` reads the states
+    at `(i, j - 1)` (left) and `(i - 1, j)` (above). The right-to-left
+    direction does the same on the horizontally flipped map (its state at
+    `(i, j)` reads `(i, j + 1)` and `(i - 1, j)`), is flipped back, and is
+    shifted down one row, because its state at `(i, j)` has seen pixels to the
+    right of `(i, j)` in row `i`. The output is the sum of both directions.
+    Both directions run in one scan (directions stacked on a leading axis).
+
+    #### Mathematical details
+
+    For each direction, column `t` of the skewed map (zero state before the
+    first column and above the first row; the states outside the image stay
+    0, so the edges behave like zero padding):
+
+    ```none
+    [i, f, o, g] = K_is ⊛ x_t + K_ss ⊛ h_{t-1} + b (+ gate_bias)
+    c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)
+    h_t = sigmoid(o) * tanh(c_t)
+    output[i, j] = h_lr[i, j] + h_rl[i - 1, j]
+    ```
+
+    The left-to-right state at `(i, j)` sees every input `(i', j')` with
+    `i' <= i, j' <= j`; the shifted right-to-left one every `(i', j')` with
+    `i' < i, j' >= j`. Together: every earlier pixel in raster order, and the
+    current one through mask B (channel groups <= its own): the full
+    receptive field, with no blind spot.
+
+    With `num_channel_groups = G > 1` the units are split into `G` contiguous
+    R/G/B groups (`units >= G`), and unit `u`'s gates read the current pixel's
+    input features of groups <= its own only. The state-to-state convolution
+    reads only earlier pixels, so it may mix groups.
+
+    Args:
+      units: `h`, the number of LSTM units per direction.
+      num_channel_groups: 1, or the number of image channels C for R/G/B groups.
+
+    Call arguments:
+      inputs: `[batch, H, W, F]` with static `H`, `W`, `F`.
+      gate_bias: optional `[batch, 1, 1, 4 * units]` added to the gates of both
+        directions at every position (e.g. `ConditionalBias` of a label).
+
+    Shapes: `[batch, H, W, F] -> [batch, H, W, units]`.
+
+    #### References
+
+    [1]: Aaron van den Oord, Nal Kalchbrenner, Koray Kavukcuoglu. Pixel
+         Recurrent Neural Networks. ICML 2016, Section 3.2 and Figure 3.
+         https://arxiv.org/abs/1601.06759
+    """
+
+    def __init__(self, units: int, num_channel_groups: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) != units or units < 1:
+            raise ValueError(f"`units` must be an integer >= 1, got {units}.")
+        if int(num_channel_groups) != num_channel_groups or not (
+            1 <= num_channel_groups <= units
+        ):
+            raise ValueError(
+                "`num_channel_groups` must be an integer in [1, units], "
+                f"got {num_channel_groups}."
+            )
+        self.units = int(units)
+        self.num_channel_groups = int(num_channel_groups)
+
+    def build(self, input_shape):
+        in_channels = int(input_shape[-1])
+        units = self.units
+        gates = NUM_DIRECTIONS * NUM_GATES * units
+        self.input_mask = gate_conv_mask(
+            (1, 1), in_channels, units, NUM_DIRECTIONS, self.num_channel_groups
+        )
+        self.input_kernel = self.add_weight(
+            name="input_kernel",
+            shape=(1, 1, in_channels, gates),
+            initializer="glorot_uniform",
+        )
+        # [direction, tap (row above, same row) of the previous column, u, 4u]
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel",
+            shape=(NUM_DIRECTIONS, 2, units, NUM_GATES * units),
+            initializer="glorot_uniform",
+        )
+        self.bias = self.add_weight(
+            name="bias", shape=(gates,), initializer=gate_bias_initializer(units)
+        )
+
+    def call(self, inputs, gate_bias=None):
+        _, height, width, _ = inputs.shape
+        units = self.units
+        num_gates = NUM_GATES * units
+        # Masking here, not with a constraint, keeps every forward pass causal.
+        input_kernel = self.input_kernel * ops.cast(self.input_mask, self.compute_dtype)
+        gates = ops.conv(inputs, input_kernel, padding="same")  # [N, H, W, 8u]
+        gates = gates + self.bias
+        left_to_right, right_to_left = ops.split(gates, NUM_DIRECTIONS, axis=-1)
+        gates = ops.stack([left_to_right, ops.flip(right_to_left, axis=2)])
+        if gate_bias is not None:
+            gates = gates + gate_bias  # [2, N, H, W, 4u]
+        gates = skew(ops.reshape(gates, (-1, height, width, num_gates)))
+        skewed_width = width + height - 1
+        gates = ops.reshape(
+            gates, (NUM_DIRECTIONS, -1, height, skewed_width, num_gates)
+        )
+        columns = ops.transpose(gates, (3, 0, 1, 2, 4))  # [T, 2, N, H, 4u]
+        recurrent_kernel = ops.reshape(
+            ops.cast(self.recurrent_kernel, self.compute_dtype),
+            (NUM_DIRECTIONS, 2 * units, num_gates),
+        )
+
+        def step(state, column_gates):
+            hidden, cell = state  # [2, N, H, u] each: the previous column
+            above = ops.pad(hidden[:, :, :-1], [[0, 0], [0, 0], [1, 0], [0, 0]])
+            window = ops.concatenate([above, hidden], axis=-1)  # [2, N, H, 2u]
+            column_gates = column_gates + ops.einsum(
+                "dnhk,dkm->dnhm", window, recurrent_kernel
+            )
+            return lstm_update(column_gates, cell)
+
+        # Outside the image the skewed gates are exactly 0 (the biases are added
+        # before skewing), and an LSTM with zero gates keeps a zero state: the
+        # states left of the image stay 0, like zero padding. The states right
+        # of the image are never read by a pixel inside it.
+        zeros = ops.zeros_like(columns[0, ..., :units])  # [2, N, H, u]
+        hidden, _ = tf.scan(step, columns, initializer=(zeros, zeros))
+        hidden = ops.transpose(hidden, (1, 2, 3, 0, 4))  # [2, N, H, T, u]
+        hidden = unskew(ops.reshape(hidden, (-1, height, skewed_width, units)), width)
+        hidden = ops.reshape(hidden, (NUM_DIRECTIONS, -1, height, width, units))
+        # Row i of the right-to-left sweep has seen row i to the right of each
+        # pixel: shifted down one row, it brings only earlier rows.
+        return hidden[0] + _shift_down(ops.flip(hidden[1], axis=2))  # [N, H, W, u]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, num_channel_groups=self.num_channel_groups)
+        return config

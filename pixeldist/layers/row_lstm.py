@@ -1,0 +1,143 @@
+"""The Row LSTM layer of PixelRNN (van den Oord et al. 2016)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from pixeldist.layers.lstm_gates import (
+    NUM_GATES,
+    gate_bias_initializer,
+    gate_conv_mask,
+    lstm_update,
+)
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class RowLSTM(keras.layers.Layer):
+    """An LSTM that processes a feature map one row at a time, top to bottom.
+
+    The input-to-state part is a `1 × kernel_size` mask-B convolution over the
+    current row, computed for all rows at once. The state-to-state part is a
+    width-`kernel_size` 1-D convolution over the previous row's hidden state,
+    applied by a `tf.scan` over the rows: a whole row is computed per step.
+
+    #### Mathematical details
+
+    For row `i` (zero state above the first row, zero padding at the ends):
+
+    ```none
+    [i, f, o, g] = K_is ⊛ x_i + K_ss ⊛ h_{i-1} + b (+ gate_bias)
+    c_i = sigmoid(f) * c_{i-1} + sigmoid(i) * tanh(g)
+    h_i = sigmoid(o) * tanh(c_i)
+    ```
+
+    The output at `(i, j)` depends on the input at `(i, j)` (mask B: channel
+    groups <= its own), `(i, j-1)`, and on rows `i - d` for columns
+    `j - d - 1 .. j + d`: a triangle above the pixel. The pixels to its left
+    beyond `j - 1` and far to the upper left/right are outside that triangle
+    (the Row LSTM's blind spot, as in the paper). Everything from row `i - 1`
+    is entirely earlier in raster order, so the state-to-state convolution may
+    mix channel groups.
+
+    With `num_channel_groups = G > 1` the units are split into `G` contiguous
+    R/G/B groups (`units >= G`), and unit `u`'s four gates read the current
+    pixel's input features of groups <= its own only.
+
+    Args:
+      units: `h`, the number of LSTM units (hidden and cell state size).
+      num_channel_groups: 1, or the number of image channels C for R/G/B groups.
+      kernel_size: odd width `k` of both convolutions (the paper's k = 3).
+
+    Call arguments:
+      inputs: `[batch, H, W, F]` with static `H`, `W`, `F`.
+      gate_bias: optional `[batch, 1, 1, 4 * units]` added to the gates of every
+        position (e.g. `ConditionalBias` of a class label).
+
+    Shapes: `[batch, H, W, F] -> [batch, H, W, units]`.
+
+    #### References
+
+    [1]: Aaron van den Oord, Nal Kalchbrenner, Koray Kavukcuoglu. Pixel
+         Recurrent Neural Networks. ICML 2016, Section 3.1.
+         https://arxiv.org/abs/1601.06759
+    """
+
+    def __init__(
+        self,
+        units: int,
+        num_channel_groups: int = 1,
+        kernel_size: int = 3,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(units) != units or units < 1:
+            raise ValueError(f"`units` must be an integer >= 1, got {units}.")
+        if int(num_channel_groups) != num_channel_groups or not (
+            1 <= num_channel_groups <= units
+        ):
+            raise ValueError(
+                "`num_channel_groups` must be an integer in [1, units], "
+                f"got {num_channel_groups}."
+            )
+        if int(kernel_size) != kernel_size or kernel_size < 1 or kernel_size % 2 == 0:
+            raise ValueError(
+                f"`kernel_size` must be an odd integer, got {kernel_size}."
+            )
+        self.units = int(units)
+        self.num_channel_groups = int(num_channel_groups)
+        self.kernel_size = int(kernel_size)
+
+    def build(self, input_shape):
+        in_channels = int(input_shape[-1])
+        k, units = self.kernel_size, self.units
+        self.input_mask = gate_conv_mask(
+            (1, k), in_channels, units, num_channel_groups=self.num_channel_groups
+        )
+        self.input_kernel = self.add_weight(
+            name="input_kernel",
+            shape=(1, k, in_channels, NUM_GATES * units),
+            initializer="glorot_uniform",
+        )
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel",
+            shape=(k, units, NUM_GATES * units),
+            initializer="glorot_uniform",
+        )
+        self.bias = self.add_weight(
+            name="bias",
+            shape=(NUM_GATES * units,),
+            initializer=gate_bias_initializer(units),
+        )
+
+    def call(self, inputs, gate_bias=None):
+        # Masking here, not with a constraint, keeps every forward pass causal.
+        input_kernel = self.input_kernel * ops.cast(self.input_mask, self.compute_dtype)
+        gates = ops.conv(inputs, input_kernel, padding="same")  # [N, H, W, 4u]
+        gates = gates + self.bias
+        if gate_bias is not None:
+            gates = gates + gate_bias
+        rows = ops.transpose(gates, (1, 0, 2, 3))  # [H, N, W, 4u]
+        recurrent_kernel = ops.cast(self.recurrent_kernel, self.compute_dtype)
+
+        def step(state, row_gates):
+            hidden, cell = state  # [N, W, u] each: row i - 1
+            row_gates = row_gates + ops.conv(hidden, recurrent_kernel, padding="same")
+            return lstm_update(row_gates, cell)
+
+        zeros = ops.zeros_like(rows[0, ..., : self.units])  # [N, W, u]
+        hidden, _ = tf.scan(step, rows, initializer=(zeros, zeros))  # [H, N, W, u]
+        return ops.transpose(hidden, (1, 0, 2, 3))  # [N, H, W, u]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            num_channel_groups=self.num_channel_groups,
+            kernel_size=self.kernel_size,
+        )
+        return config

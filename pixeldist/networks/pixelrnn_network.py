@@ -1,0 +1,129 @@
+"""The PixelRNN network of van den Oord et al. (2016): Row LSTM or Diagonal BiLSTM."""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+
+from pixeldist.layers.conditional_bias import ConditionalBias
+from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
+from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.layers.row_lstm import RowLSTM
+from pixeldist.networks.network_inputs import network_inputs
+
+CELLS = {"row_lstm": RowLSTM, "diagonal_bilstm": DiagonalBiLSTM}
+FIRST_KERNEL_SIZE = 7
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class PixelRNNNetwork(keras.Model):
+    """Maps an image (and a condition) to per-pixel likelihood parameters.
+
+    Architecture (Pixel Recurrent Neural Networks, Section 3 and Table 1),
+    with `h = num_filters`:
+
+    - a 7×7 mask-A convolution to the residual width 2h;
+    - `num_layers` residual LSTM layers: a `RowLSTM` (1×3 mask-B
+      input-to-state, width-3 state-to-state over the previous row) or a
+      `DiagonalBiLSTM` (1×1 mask-B input-to-state, 2×1 state-to-state over the
+      previous diagonal, two directions) with h units, then a 1×1 mask-B
+      convolution (h→2h) added to the layer's input;
+    - ReLU, 1×1 mask B (2h→2h), ReLU, 1×1 mask B (2h→`num_outputs`).
+
+    Every input-to-state and 1×1 convolution is masked in its forward pass
+    and, with `num_channel_groups = C`, splits its features into R/G/B groups
+    so that outputs of group c see the current pixel's channels < c only; the
+    state-to-state convolutions read only earlier rows/diagonals. A
+    conditional network adds `ConditionalBias(4h)` to the gates of every LSTM
+    layer.
+
+    Receptive fields: with Row LSTM layers, a triangle above each pixel (the
+    paper's blind spot). With Diagonal BiLSTM layers, every earlier pixel
+    except, for pixels `(i, j)` with `j < W - 4`, the last pixel `x[i-1, W-1]`
+    of the previous row (its last channel with R/G/B groups): mask A keeps it
+    out of the input convolution's features of row i - 1, and row i - 1 reaches
+    row i leftwards only through those features (right-to-left sweep, shifted
+    down one row). This follows the paper's architecture.
+
+    Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
+    (int) or `condition [batch, d]` (float) when conditional.
+    Output: `[batch, H, W, num_outputs]`.
+
+    #### References
+
+    [1]: Aaron van den Oord, Nal Kalchbrenner, Koray Kavukcuoglu. Pixel
+         Recurrent Neural Networks. ICML 2016. https://arxiv.org/abs/1601.06759
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        num_outputs: int,
+        num_channel_groups: int = 1,
+        cell: str = "row_lstm",
+        num_layers: int = 7,
+        num_filters: int = 16,
+        num_classes: int | None = None,
+        conditional_shape=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if cell not in CELLS:
+            raise ValueError(f"`cell` must be one of {tuple(CELLS)}, got {cell!r}.")
+        image_shape = tuple(int(d) for d in image_shape)
+        if conditional_shape is not None:
+            conditional_shape = tuple(int(d) for d in conditional_shape)
+        image, condition = network_inputs(
+            image_shape, num_classes, conditional_shape, dtype
+        )
+        groups = num_channel_groups
+        width = 2 * num_filters
+
+        def conv(x, filters, size, mask_type="B"):
+            return MaskedConv2D(filters, size, mask_type, groups, dtype=dtype)(x)
+
+        def relu(x):
+            return keras.layers.ReLU(dtype=dtype)(x)
+
+        x = conv(image, width, FIRST_KERNEL_SIZE, "A")  # [B, H, W, 2h]
+        lstm = functools.partial(CELLS[cell], num_filters, groups, dtype=dtype)
+        for _ in range(num_layers):
+            gate_bias = None  # [B, 1, 1, 4h] when conditional
+            if condition is not None:
+                bias = ConditionalBias(4 * num_filters, num_classes, dtype=dtype)
+                gate_bias = bias(condition)
+            state = lstm()(x, gate_bias=gate_bias)  # [B, H, W, h]
+            residual = conv(state, width, 1)  # [B, H, W, 2h]
+            x = keras.layers.Add(dtype=dtype)([x, residual])
+        x = conv(relu(x), width, 1)
+        outputs = conv(relu(x), num_outputs, 1)  # [B, H, W, num_outputs]
+        inputs = [image] if condition is None else [image, condition]
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.image_shape = image_shape
+        self.num_outputs = int(num_outputs)
+        self.num_channel_groups = int(num_channel_groups)
+        self.cell = cell
+        self.num_layers = int(num_layers)
+        self.num_filters = int(num_filters)
+        self.num_classes = num_classes
+        self.conditional_shape = conditional_shape
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "num_outputs": self.num_outputs,
+            "num_channel_groups": self.num_channel_groups,
+            "cell": self.cell,
+            "num_layers": self.num_layers,
+            "num_filters": self.num_filters,
+            "num_classes": self.num_classes,
+            "conditional_shape": self.conditional_shape,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
