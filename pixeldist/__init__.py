@@ -12,6 +12,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
 )
 from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
+from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
 from pixeldist.distributions.pixelrnn import PixelRNN
 from pixeldist.keras_integration.bits_per_dim import bits_per_dim
 from pixeldist.keras_integration.density_model import DensityModel
@@ -30,6 +31,7 @@ __all__ = [
     "GatedPixelCNN",
     "NegativeLogLikelihood",
     "PixelCNN",
+    "PixelCNNPlusPlus",
     "PixelRNN",
     "QuantizedCategorical",
     "data",

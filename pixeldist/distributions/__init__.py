@@ -5,6 +5,13 @@ from pixeldist.distributions.autoregressive_image_distribution import (
 )
 from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
+from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
 from pixeldist.distributions.pixelrnn import PixelRNN
 
-__all__ = ["AutoregressiveImageDistribution", "GatedPixelCNN", "PixelCNN", "PixelRNN"]
+__all__ = [
+    "AutoregressiveImageDistribution",
+    "GatedPixelCNN",
+    "PixelCNN",
+    "PixelCNNPlusPlus",
+    "PixelRNN",
+]

@@ -1,0 +1,236 @@
+"""The PixelCNN++ network of Salimans et al. (2017): two shifted streams in a U-Net."""
+
+from __future__ import annotations
+
+import keras
+
+from pixeldist.layers.gated_residual_block import GatedResidualBlock, check_activation
+from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.layers.network_in_network import NetworkInNetwork
+from pixeldist.layers.shift import Shift
+from pixeldist.layers.shifted_conv2d import ShiftedConv2D
+from pixeldist.layers.shifted_conv2d_transpose import ShiftedConv2DTranspose
+from pixeldist.networks.network_inputs import network_inputs
+
+
+@keras.saving.register_keras_serializable(package="pixeldist")
+class PixelCNNPlusPlusNetwork(keras.Model):
+    """Maps an image (and a condition) to per-pixel likelihood parameters.
+
+    Architecture (PixelCNN++, Figure 2 and `model_spec` of the authors' code),
+    with `rows, cols = receptive_field_dims` and `F = num_filters`:
+
+    - Two streams. The vertical stream `u` at pixel (i, j) sees the rows above
+      i; the horizontal stream `ul` sees the pixels before (i, j) in raster
+      order. Their first layers are shifted convolutions followed by a
+      one-row (one-column) `Shift`, so neither sees pixel (i, j) itself:
+      `u = down(conv_down(x))`, `ul = down(conv_down_1xcols(x)) +
+      right(conv_down_right_(rows-1)x(cols//2)(x))`.
+    - A U-Net of `num_hierarchies` levels. On the way down, each level runs
+      `num_resnet` pairs of `GatedResidualBlock`s (u with kernel
+      `(rows - 1, cols)`, then ul with kernel `(rows - 1, cols // 2 + 1)` and u
+      as auxiliary input) and, between levels, a stride-2 shifted convolution
+      of each stream; every output is pushed on a stack. On the way up, the
+      first level runs `num_resnet` pairs and later ones `num_resnet + 1`, each
+      block popping its skip connection (u: the stacked u; ul: the new u
+      concatenated with the stacked ul), and stride-2 shifted transposed
+      convolutions up-sample between levels. Every skip is consumed.
+    - Output: ELU then a 1×1 `NetworkInNetwork` from ul to `num_outputs`; no
+      output of pixel p sees any channel of p. With `num_channel_groups = C
+      > 1` (categorical likelihood on colour images), a masked 1×1 stack on
+      top lets channel c's outputs see channels < c of p:
+      `MaskedConv2D(B)(elu(nin(elu(ul)) + MaskedConv2D(A)(x)))`, which is
+      the 1×1 convolution of the concatenation `[context, x]` with the
+      context unmasked and the pixel's channels masked by group.
+
+    Every convolution and dense layer is weight-normalized with a data-dependent
+    initialization on the first training batch (`use_weight_norm`,
+    `use_data_init`); dropout with rate `dropout_p` acts with `training=True`
+    only. A conditional network adds `ConditionalBias(2F)` in every block.
+
+    Inputs: `image [N, H, W, C]` scaled to [-1, 1], and `label [N]` (int) or
+    `condition [N, d]` (float) when conditional. `H` and `W` must be divisible
+    by `2 ** (num_hierarchies - 1)`. Output: `[N, H, W, num_outputs]`.
+
+    #### References
+
+    [1]: Tim Salimans, Andrej Karpathy, Xi Chen, Diederik P. Kingma. PixelCNN++:
+         Improving the PixelCNN with Discretized Logistic Mixture Likelihood
+         and Other Modifications. ICLR 2017. https://arxiv.org/abs/1701.05517
+    """
+
+    def __init__(
+        self,
+        image_shape,
+        num_outputs: int,
+        num_channel_groups: int = 1,
+        num_resnet: int = 5,
+        num_hierarchies: int = 3,
+        num_filters: int = 160,
+        receptive_field_dims=(3, 3),
+        dropout_p: float = 0.5,
+        resnet_activation: str = "concat_elu",
+        use_weight_norm: bool = True,
+        use_data_init: bool = True,
+        num_classes: int | None = None,
+        conditional_shape=None,
+        dtype=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        rows, cols = (int(d) for d in receptive_field_dims)
+        check_receptive_field(rows, cols)
+        check_divisible(image_shape, num_hierarchies)
+        check_activation(resnet_activation, "resnet_activation")
+        if num_channel_groups > 1 and num_filters < num_channel_groups:
+            raise ValueError(
+                f"`num_filters` must be >= the number of channel groups "
+                f"({num_channel_groups}) of the masked output layers, got "
+                f"{num_filters}."
+            )
+        if conditional_shape is not None:
+            conditional_shape = tuple(int(d) for d in conditional_shape)
+        image, condition = network_inputs(
+            image_shape, num_classes, conditional_shape, dtype
+        )
+        filters = int(num_filters)
+        weight_norm = dict(
+            use_weight_norm=use_weight_norm, use_data_init=use_data_init, dtype=dtype
+        )
+        vertical, horizontal = (rows - 1, cols), (rows - 1, cols // 2 + 1)
+
+        def block(direction, kernel, x, auxiliary=None):
+            return GatedResidualBlock(
+                direction,
+                kernel,
+                dropout_p,
+                resnet_activation,
+                num_classes=num_classes,
+                **weight_norm,
+            )(x, auxiliary=auxiliary, condition=condition)
+
+        def conv(direction, kernel, x, strides=1):
+            return ShiftedConv2D(filters, kernel, direction, strides, **weight_norm)(x)
+
+        def deconv(direction, kernel, x):
+            return ShiftedConv2DTranspose(filters, kernel, direction, 2, **weight_norm)(
+                x
+            )
+
+        # The extra shift of the first layers keeps pixel (i, j) out of its own
+        # features; later layers may read their own position.
+        u = Shift("down", dtype=dtype)(conv("down", vertical, image))  # [N, H, W, F]
+        ul = keras.layers.Add(dtype=dtype)(
+            [
+                Shift("down", dtype=dtype)(conv("down", (1, cols), image)),
+                Shift("right", dtype=dtype)(
+                    conv("down_right", (rows - 1, max(cols // 2, 1)), image)
+                ),
+            ]
+        )  # [N, H, W, F]
+
+        u_stack, ul_stack = [u], [ul]
+        for level in range(num_hierarchies):  # [N, H / 2^level, W / 2^level, F]
+            for _ in range(num_resnet):
+                u = block("down", vertical, u)
+                ul = block("down_right", horizontal, ul, auxiliary=u)
+                u_stack.append(u)
+                ul_stack.append(ul)
+            if level < num_hierarchies - 1:
+                u = conv("down", vertical, u, strides=2)
+                ul = conv("down_right", horizontal, ul, strides=2)
+                u_stack.append(u)
+                ul_stack.append(ul)
+
+        u, ul = u_stack.pop(), ul_stack.pop()
+        for level in range(num_hierarchies):  # from the coarsest level up
+            for _ in range(num_resnet + (level > 0)):
+                u = block("down", vertical, u, auxiliary=u_stack.pop())
+                skip = keras.layers.Concatenate(dtype=dtype)([u, ul_stack.pop()])
+                ul = block("down_right", horizontal, ul, auxiliary=skip)
+            if level < num_hierarchies - 1:
+                u = deconv("down", vertical, u)
+                ul = deconv("down_right", horizontal, ul)
+        assert not u_stack and not ul_stack, "every skip connection is consumed"
+
+        context = keras.layers.ELU(dtype=dtype)(ul)  # [N, H, W, F]
+        if num_channel_groups == 1:
+            outputs = NetworkInNetwork(num_outputs, **weight_norm)(context)
+        else:
+            # Channel c's outputs may read channels < c of their own pixel:
+            # mask A on the raw channels, mask B on the mixed features.
+            hidden = keras.layers.Add(dtype=dtype)(
+                [
+                    NetworkInNetwork(filters, **weight_norm)(context),
+                    MaskedConv2D(filters, 1, "A", num_channel_groups, dtype=dtype)(
+                        image
+                    ),
+                ]
+            )  # [N, H, W, F] in C groups
+            hidden = keras.layers.ELU(dtype=dtype)(hidden)
+            outputs = MaskedConv2D(
+                num_outputs, 1, "B", num_channel_groups, dtype=dtype
+            )(hidden)  # [N, H, W, num_outputs]
+
+        inputs = [image] if condition is None else [image, condition]
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.image_shape = image_shape
+        self.num_outputs = int(num_outputs)
+        self.num_channel_groups = int(num_channel_groups)
+        self.num_resnet = int(num_resnet)
+        self.num_hierarchies = int(num_hierarchies)
+        self.num_filters = filters
+        self.receptive_field_dims = (rows, cols)
+        self.dropout_p = float(dropout_p)
+        self.resnet_activation = resnet_activation
+        self.use_weight_norm = bool(use_weight_norm)
+        self.use_data_init = bool(use_data_init)
+        self.num_classes = num_classes
+        self.conditional_shape = conditional_shape
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_shape": self.image_shape,
+            "num_outputs": self.num_outputs,
+            "num_channel_groups": self.num_channel_groups,
+            "num_resnet": self.num_resnet,
+            "num_hierarchies": self.num_hierarchies,
+            "num_filters": self.num_filters,
+            "receptive_field_dims": self.receptive_field_dims,
+            "dropout_p": self.dropout_p,
+            "resnet_activation": self.resnet_activation,
+            "use_weight_norm": self.use_weight_norm,
+            "use_data_init": self.use_data_init,
+            "num_classes": self.num_classes,
+            "conditional_shape": self.conditional_shape,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def check_receptive_field(rows: int, cols: int) -> None:
+    """Rows >= 2 (the current row and at least one above) and odd columns."""
+    if rows < 2 or cols < 1 or cols % 2 == 0:
+        raise ValueError(
+            "`receptive_field_dims` must be (rows >= 2, odd columns >= 1), "
+            f"got {(rows, cols)}."
+        )
+
+
+def check_divisible(image_shape, num_hierarchies: int) -> None:
+    """The U-Net halves H and W `num_hierarchies - 1` times."""
+    factor = 2 ** (int(num_hierarchies) - 1)
+    height, width = image_shape[0], image_shape[1]
+    if height % factor or width % factor:
+        raise ValueError(
+            f"`image_shape` {tuple(image_shape)}: height and width must be "
+            f"divisible by 2 ** (num_hierarchies - 1) = {factor} for "
+            f"`num_hierarchies={num_hierarchies}` (the U-Net halves them "
+            f"{num_hierarchies - 1} times); use fewer hierarchies or pad the "
+            "images."
+        )
