@@ -48,3 +48,100 @@ def test_mnist_pixelrnn(cell, tmp_path):
     assert np.isfinite(bits)
     with Image.open(out) as picture:
         assert picture.size == ((1 * 7 + 1) * 4, (10 * 7 + 1) * 4)
+
+
+def test_quickdraw_conditional(tmp_path):
+    out = tmp_path / "quickdraw.png"
+    with tfds.testing.mock_data(num_examples=1500):
+        bits = _example("quickdraw_conditional").main(
+            [
+                "--epochs",
+                "1",
+                "--num-resnet",
+                "0",
+                "--num-hierarchies",
+                "2",
+                "--num-filters",
+                "4",
+                "--dropout-p",
+                "0",
+                "--resize",
+                "4",
+                "4",
+                "--max-examples",
+                "64",
+                "--samples-per-class",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+    assert np.isfinite(bits)
+    with Image.open(out) as picture:
+        # 20 classes × (real row + generated row) of one 4×4 drawing, 4× enlarged.
+        assert picture.size == ((1 * 5 + 1) * 4, (40 * 5 + 1) * 4)
+
+
+@pytest.mark.parametrize("distribute", ["none", "mirrored"])
+def test_cifar10_pixelcnn_plus_plus(distribute, tmp_path):
+    out = tmp_path / "cifar.png"
+    with tfds.testing.mock_data(num_examples=16):
+        bits = _example("cifar10_pixelcnn_plus_plus").main(
+            [
+                "--epochs",
+                "1",
+                "--num-resnet",
+                "0",
+                "--num-hierarchies",
+                "2",
+                "--num-filters",
+                "4",
+                "--dropout-p",
+                "0",
+                "--resize",
+                "4",
+                "4",
+                "--max-examples",
+                "16",
+                "--num-samples",
+                "2",
+                "--class-conditional",
+                "--distribute",
+                distribute,
+                "--checkpoint",
+                str(tmp_path / "c.keras"),
+                "--out",
+                str(out),
+            ]
+        )
+    assert np.isfinite(bits)
+    assert (tmp_path / "c.keras").exists() and out.exists()
+
+
+def test_gated_pixelcnn_fashion_mnist(tmp_path):
+    out = tmp_path / "fashion.png"
+    with tfds.testing.mock_data(num_examples=32):
+        bits = _example("gated_pixelcnn_fashion_mnist").main(
+            [
+                "--epochs",
+                "1",
+                "--num-layers",
+                "2",
+                "--num-filters",
+                "6",
+                "--kernel-size",
+                "3",
+                "--resize",
+                "5",
+                "5",
+                "--max-examples",
+                "32",
+                "--samples-per-class",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+    assert np.isfinite(bits)
+    with Image.open(out) as picture:
+        assert picture.size == ((1 * 6 + 1) * 4, (10 * 6 + 1) * 4)
