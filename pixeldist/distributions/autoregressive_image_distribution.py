@@ -13,11 +13,13 @@ from tensorflow_probability.python.internal import samplers
 from pixeldist.distributions import input_checks
 from pixeldist.likelihoods.categorical_head import CategoricalHead
 from pixeldist.likelihoods.logistic_mixture_head import LogisticMixtureHead
+from pixeldist.sampling.cached_sampler import sample_with_cache
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 
 tfd = tfp.distributions
 
 LIKELIHOODS = ("categorical", "logistic_mixture")
+SAMPLING_METHODS = ("fast", "naive")
 
 
 def _is_symbolic(value) -> bool:
@@ -39,6 +41,17 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     a Keras layer: its weights are tracked when it is an attribute of a
     `keras.Model`, and `log_prob` on `keras.Input`s returns a symbolic tensor
     for the functional API. All weights are created in the constructor.
+
+    `sample(n, seed=..., conditional_input=..., temperature=..., method=...)`
+    draws all the noise up front and fills the images in raster order inside
+    one compiled graph. `method="fast"` (default) uses the cached incremental
+    sampler of `pixeldist.sampling.cached_sampler` when the subclass provides
+    `_incremental_network()` (PixelCNN, Gated PixelCNN), otherwise the
+    reference loop; `method="naive"` always re-runs the whole network per
+    step. Both return the same images for one seed, except when a uniform
+    falls within float rounding of a bin edge of the inverse CDF (the two
+    compute the network's outputs in different orders; rare, more likely with
+    many levels, many pixels or half precision).
 
     Subclasses implement `_build_network()` returning a `keras.Model` that maps
     `[image scaled to [-1, 1] [N, H, W, C], condition]` to
@@ -398,10 +411,26 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     # -- Sampling ------------------------------------------------------------
 
     def _call_sample_n(
-        self, sample_shape, seed, conditional_input=None, temperature=1.0, **kwargs
+        self,
+        sample_shape,
+        seed,
+        conditional_input=None,
+        temperature=1.0,
+        method="fast",
+        **kwargs,
     ):
+        """`sample(sample_shape, seed, conditional_input, temperature, method)`.
+
+        `method="fast"` (default) runs the cached incremental sampler when the
+        model has one (`_incremental_network`), else the reference loop, which
+        is then the best exact method; `"naive"` always runs the reference
+        loop, re-running the network at every step. Both give the same images
+        for one seed (up to float rounding at bin edges: see the class
+        docstring).
+        """
         if kwargs:
             raise TypeError(f"Unexpected arguments to `sample`: {sorted(kwargs)}.")
+        self._check_sampling_method(method)
         sample_shape = input_checks.check_sample_shape(sample_shape)
         temperature = self._check_temperature(temperature)
         self._check_condition_given(conditional_input)
@@ -437,8 +466,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         initial = tf.fill(
             tf.concat([[n], self._image_shape], 0), tf.constant(self.low, self._dtype)
         )
-        images = self._generate(
-            noise, condition, temperature, initial, tf.constant(0, tf.int32)
+        images = self._generate_with(
+            method, noise, condition, temperature, initial, tf.constant(0, tf.int32)
         )
         return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
 
@@ -481,6 +510,46 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             dtype=self._network_float(),
         )
 
+    @staticmethod
+    def _check_sampling_method(method) -> None:
+        if not isinstance(method, str) or method not in SAMPLING_METHODS:
+            raise ValueError(
+                f"`method` must be one of {SAMPLING_METHODS}, got {method!r}."
+            )
+
+    def _incremental_network(self):
+        """The network evaluated one pixel at a time, or None (no fast path).
+
+        Returns an object with the interface of
+        `pixeldist.sampling.cached_sampler` (`initial_state`, `start_row`,
+        `write_pixel`, `step`). With None, `method="fast"` runs the reference
+        loop `_generate`, the best exact sampler available for such a model.
+        """
+        return None
+
+    def _generate_with(self, method, noise, condition, temperature, initial, first):
+        """Runs the sampler `method` chooses: see `_call_sample_n`."""
+        if method == "fast" and self._incremental_network() is not None:
+            return self._generate_fast(noise, condition, temperature, initial, first)
+        return self._generate(noise, condition, temperature, initial, first)
+
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _generate_fast(self, noise, condition, temperature, initial, first_pixel):
+        """`_generate` with the cached incremental sampler (same images).
+
+        One XLA-compiled graph: no value checks inside (they cannot raise).
+        """
+        return sample_with_cache(
+            self._incremental_network(),
+            self.head,
+            noise,
+            temperature,
+            tf.ensure_shape(initial, [None, *self._image_shape]),
+            first_pixel,
+            self._scale_images,
+            condition,
+        )
+
     @tf.function(reduce_retracing=True)
     def _generate(self, noise, condition, temperature, initial, first_pixel):
         """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler).
@@ -506,6 +575,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         conditional_input=None,
         seed=None,
         temperature=1.0,
+        method="fast",
         name="complete",
     ):
         """Keeps the first `num_known_rows` rows of `images` and samples the rest.
@@ -522,6 +592,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
           conditional_input: as for `log_prob`; batch shapes broadcast.
           seed: int or stateless seed `[2]`.
           temperature: > 0, as for `sample`.
+          method: "fast" (cached sampler when the model has one) or "naive"
+            (reference loop), as for `sample`; the same images either way.
 
         Returns:
           `[batch..., H, W, C]` images of the distribution's dtype.
@@ -532,6 +604,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 f"`num_known_rows` must be an integer, got {num_known_rows!r}."
             )
         num_known_rows = int(num_known_rows)
+        self._check_sampling_method(method)
         if not 0 <= num_known_rows <= height:
             raise ValueError(
                 f"`num_known_rows` must be in [0, {height}] (the image height), "
@@ -546,7 +619,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             if tf.get_static_value(n) == 0:
                 return tf.zeros(tf.concat([batch, self._image_shape], 0), self._dtype)
             noise = self._generation_noise(n, seed)
-            completed = self._generate(
+            completed = self._generate_with(
+                method,
                 noise,
                 condition,
                 temperature,

@@ -9,6 +9,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )
 from pixeldist.networks.gated_pixelcnn_network import GatedPixelCNNNetwork
+from pixeldist.sampling.incremental_gated_pixelcnn import IncrementalGatedPixelCNN
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -143,6 +144,10 @@ class GatedPixelCNN(AutoregressiveImageDistribution):
             dtype=self._network_dtype(),
             name="network",
         )
+
+    def _incremental_network(self) -> IncrementalGatedPixelCNN:
+        """Cached per-pixel evaluation of the network for `method="fast"`."""
+        return IncrementalGatedPixelCNN(self.network)
 
     def get_config(self):
         config = super().get_config()

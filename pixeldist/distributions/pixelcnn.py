@@ -9,6 +9,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )
 from pixeldist.networks.pixelcnn_network import PixelCNNNetwork
+from pixeldist.sampling.incremental_pixelcnn import IncrementalPixelCNN
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -132,6 +133,10 @@ class PixelCNN(AutoregressiveImageDistribution):
             dtype=self._network_dtype(),
             name="network",
         )
+
+    def _incremental_network(self) -> IncrementalPixelCNN:
+        """Cached per-pixel evaluation of the network for `method="fast"`."""
+        return IncrementalPixelCNN(self.network)
 
     def get_config(self):
         config = super().get_config()
