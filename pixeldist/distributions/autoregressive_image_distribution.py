@@ -22,6 +22,36 @@ LIKELIHOODS = ("categorical", "logistic_mixture")
 SAMPLING_METHODS = ("fast", "naive")
 
 
+#: The constructor arguments every image distribution shares.
+SHARED_ARGUMENTS = (
+    "image_shape",
+    "num_classes",
+    "conditional_shape",
+    "likelihood",
+    "num_logistic_mix",
+    "high",
+    "low",
+    "dtype",
+    "validate_args",
+    "name",
+    "trainable",
+)
+
+
+def constructor_arguments(local_variables: dict) -> dict:
+    """A constructor's arguments from its `locals()` (without `self`)."""
+    return {
+        k: v
+        for k, v in local_variables.items()
+        if k not in ("self", "__class__", "parameters")
+    }
+
+
+def shared_arguments(parameters: dict) -> dict:
+    """The arguments a subclass passes on to `AutoregressiveImageDistribution`."""
+    return {k: parameters[k] for k in SHARED_ARGUMENTS if k in parameters}
+
+
 def _is_symbolic(value) -> bool:
     return value is not None and any(
         keras.backend.is_keras_tensor(v) for v in tf.nest.flatten(value)
@@ -85,10 +115,12 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        parameters: dict | None = None,
     ):
-        parameters = dict(locals())
-        parameters.pop("self")
-        parameters.pop("__class__", None)
+        # A subclass passes its own constructor arguments as `parameters`
+        # (TFP's `dist.parameters`); see `constructor_arguments`.
+        if parameters is None:
+            parameters = constructor_arguments(locals())
         image_shape = self._check_image_shape(image_shape)
         if num_classes is not None and conditional_shape is not None:
             raise ValueError(
@@ -199,6 +231,15 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
 
     def _build_network(self) -> keras.Model:
         raise NotImplementedError
+
+    def _check_num_filters(self, num_filters: int) -> None:
+        """Feature maps split into R/G/B groups need at least one per group."""
+        if num_filters < self.head.num_channel_groups:
+            raise ValueError(
+                f"`num_filters` must be >= the number of channels "
+                f"({self.head.num_channel_groups}) for the R/G/B feature groups, "
+                f"got {num_filters}."
+            )
 
     def _network_dtype(self) -> str | None:
         return None if self._dtype == tf.float32 else self._dtype.name

@@ -7,7 +7,10 @@ import tensorflow as tf
 
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
+    constructor_arguments,
+    shared_arguments,
 )
+from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.networks.pixelcnn_network import PixelCNNNetwork
 from pixeldist.sampling.incremental_pixelcnn import IncrementalPixelCNN
 
@@ -73,53 +76,23 @@ class PixelCNN(AutoregressiveImageDistribution):
         name: str | None = None,
         trainable: bool = True,
     ):
-        parameters = dict(locals())
-        parameters.pop("self")
-        parameters.pop("__class__", None)
-        for arg, value, least in (
-            ("num_layers", num_layers, 0),
-            ("num_filters", num_filters, 1),
-            ("kernel_size", kernel_size, 1),
-            ("first_kernel_size", first_kernel_size, 1),
-        ):
-            if int(value) != value or value < least:
-                raise ValueError(f"`{arg}` must be an integer >= {least}, got {value}.")
-        for arg, value in (
-            ("kernel_size", kernel_size),
-            ("first_kernel_size", first_kernel_size),
-        ):
-            if value % 2 == 0:
-                raise ValueError(f"`{arg}` must be odd, got {value}.")
-        self.num_layers = int(num_layers)
-        self.num_filters = int(num_filters)
-        self.kernel_size = int(kernel_size)
-        self.first_kernel_size = int(first_kernel_size)
-        super().__init__(
-            image_shape,
-            num_classes=num_classes,
-            conditional_shape=conditional_shape,
-            likelihood=likelihood,
-            num_logistic_mix=num_logistic_mix,
-            high=high,
-            low=low,
-            dtype=dtype,
-            validate_args=validate_args,
-            name=name,
-            trainable=trainable,
+        parameters = constructor_arguments(locals())
+        self.num_layers = check_integer_argument("num_layers", num_layers, 0)
+        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
+        self.kernel_size = check_integer_argument(
+            "kernel_size", kernel_size, 1, odd=True
         )
-        self._parameters = parameters
+        self.first_kernel_size = check_integer_argument(
+            "first_kernel_size", first_kernel_size, 1, odd=True
+        )
+        super().__init__(**shared_arguments(parameters), parameters=parameters)
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
         return {}  # no tensor parameters: the weights live in the network
 
     def _build_network(self) -> keras.Model:
-        if self.num_filters < self.head.num_channel_groups:
-            raise ValueError(
-                f"`num_filters` must be >= the number of channels "
-                f"({self.head.num_channel_groups}) for the R/G/B feature groups, "
-                f"got {self.num_filters}."
-            )
+        self._check_num_filters(self.num_filters)
         return PixelCNNNetwork(
             self.image_shape,
             num_outputs=self.head.num_outputs,
