@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--temperature", type=float, default=1.0)
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--method",
+        choices=("fast", "naive"),
+        default="fast",
+        help="fast: cached sampler where the model has one; naive: reference loop",
+    )
 
     complete = commands.add_parser("complete", help="complete held-out images")
     complete.add_argument("--run", required=True)
@@ -75,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--num", type=int, default=8)
     complete.add_argument("--out", default="completions.png")
     complete.add_argument("--seed", type=int, default=0)
+    complete.add_argument("--method", choices=("fast", "naive"), default="fast")
 
     evaluate = commands.add_parser("evaluate", help="held-out bits/dim")
     evaluate.add_argument("--run", required=True)

@@ -6,6 +6,7 @@ import numpy as np
 
 from pixeldist.cli.command_error import CommandError
 from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.cli.train_command import log, write_completions
 from pixeldist.plotting import save_image_grid
 
@@ -21,10 +22,13 @@ def run_sample(args) -> int:
     if classes is None:
         if args.labels:
             raise CommandError("This model is unconditional; do not pass --labels.")
-        log(f"sampling {args.num} images")
-        images = distribution.sample(
-            args.num, seed=args.seed, temperature=args.temperature
-        ).numpy()
+        images = sample_with_progress(
+            distribution,
+            args.num,
+            seed=args.seed,
+            temperature=args.temperature,
+            method=args.method,
+        )
         grid = images[None]
     else:
         labels = list(range(classes)) if not args.labels else list(args.labels)
@@ -35,12 +39,14 @@ def run_sample(args) -> int:
             )
         log(f"sampling {args.num} images for each of {len(labels)} labels")
         condition = np.repeat(np.asarray(labels), args.num)
-        images = distribution.sample(
+        images = sample_with_progress(
+            distribution,
             len(condition),
+            labels=condition,
             seed=args.seed,
-            conditional_input=condition,
             temperature=args.temperature,
-        ).numpy()
+            method=args.method,
+        )
         grid = images.reshape(len(labels), args.num, *distribution.image_shape)
     save_image_grid(args.out, grid, high=distribution.high, low=distribution.low)
     print(f"wrote {args.out}")
@@ -57,6 +63,8 @@ def run_complete(args) -> int:
         raise CommandError(
             f"--num-known-rows must be in [0, {height}] (the image height), got {rows}."
         )
-    write_completions(args.out, distribution, settings, args.seed, args.num, rows)
+    write_completions(
+        args.out, distribution, settings, args.seed, args.num, rows, args.method
+    )
     print(f"wrote {args.out}")
     return 0

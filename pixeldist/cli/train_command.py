@@ -25,6 +25,7 @@ from pixeldist.cli.multi_worker_fit import (
 )
 from pixeldist.cli.pictures import save_class_rows, save_completions
 from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.keras_integration.density_model import DensityModel
 from pixeldist.keras_integration.model_file import save_model_atomically
 from pixeldist.keras_integration.resumable_checkpoint import ResumableCheckpoint
@@ -172,7 +173,9 @@ def run_train(args) -> int:
     print(f"held-out bits/dim: {bits:.4f}")
 
     distribution = model.distribution
-    _write_samples(run, distribution, settings, info, args.samples_per_class, args.seed)
+    _write_samples(
+        run, distribution, settings, args.samples_per_class, args.seed, args.quiet
+    )
     write_completions(run.file("completions.png"), distribution, settings, args.seed)
     log(
         f"wrote {run.path}: model.keras, history.csv, metrics.json, "
@@ -202,10 +205,12 @@ def _training_batches(data, args, initial_epoch):
     return batches.prefetch(tf.data.AUTOTUNE), steps
 
 
-def _write_samples(run, distribution, settings, info, per_class, seed):
+def _write_samples(run, distribution, settings, per_class, seed, quiet=False):
     if distribution.num_classes is None:
         images, _ = take_examples(load_split(settings, "test"), per_class)
-        generated = distribution.sample(per_class, seed=seed).numpy()
+        generated = sample_with_progress(
+            distribution, per_class, seed=seed, quiet=quiet
+        )
         save_class_rows(
             run.file("samples.png"), images[None], generated[None], distribution.high
         )
@@ -213,13 +218,16 @@ def _write_samples(run, distribution, settings, info, per_class, seed):
     classes = distribution.num_classes
     real = examples_per_class(load_split(settings, "test"), classes, per_class)
     labels = np.repeat(np.arange(classes), per_class)
-    log(f"sampling {len(labels)} images")
-    generated = distribution.sample(len(labels), seed=seed, conditional_input=labels)
-    generated = generated.numpy().reshape(classes, per_class, *distribution.image_shape)
+    generated = sample_with_progress(
+        distribution, len(labels), labels=labels, seed=seed
+    )
+    generated = generated.reshape(classes, per_class, *distribution.image_shape)
     save_class_rows(run.file("samples.png"), real, generated, distribution.high)
 
 
-def write_completions(path, distribution, settings, seed, count=8, num_known_rows=None):
+def write_completions(
+    path, distribution, settings, seed, count=8, num_known_rows=None, method="fast"
+):
     """Held-out images, their top rows kept and the rest completed twice."""
     images, labels = take_examples(load_split(settings, "test"), count)
     rows = (
@@ -227,7 +235,9 @@ def write_completions(path, distribution, settings, seed, count=8, num_known_row
     )
     condition = labels if distribution.num_classes is not None else None
     completions = [
-        distribution.complete(images, rows, conditional_input=condition, seed=seed + k)
+        distribution.complete(
+            images, rows, conditional_input=condition, seed=seed + k, method=method
+        )
         for k in range(2)
     ]
     save_completions(

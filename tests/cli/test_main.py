@@ -90,6 +90,31 @@ def test_evaluate_json_last_line(trained_run, capsys):
     assert result["bits_per_dim"] == pytest.approx(expected, rel=1e-5)
 
 
+def test_sampling_shows_progress_on_stderr(trained_run, tmp_path, capsys):
+    grid = str(tmp_path / "naive.png")
+    assert (
+        main(
+            [
+                "sample",
+                "--run",
+                trained_run,
+                "--labels",
+                "4",
+                "--num",
+                "2",
+                "--method",
+                "naive",
+                "--out",
+                grid,
+            ]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert "sampling" in captured.err and "image" in captured.err
+    assert captured.out.strip() == f"wrote {grid}"
+
+
 def test_sample_and_complete_write_pictures(trained_run, tmp_path):
     grid = str(tmp_path / "grid.png")
     assert (
