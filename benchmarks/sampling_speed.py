@@ -31,6 +31,11 @@ MODELS = {
     "GatedPixelCNN(num_layers=5, num_filters=32, kernel_size=3)": (
         lambda shape: GatedPixelCNN(shape, num_layers=5, num_filters=32, kernel_size=3)
     ),
+    "PixelRNN(cell='row_lstm', num_layers=2, num_filters=16)": (
+        lambda shape: pixeldist.PixelRNN(
+            shape, cell="row_lstm", num_layers=2, num_filters=16
+        )
+    ),
 }
 SIZES = (((16, 16, 1), 8), ((28, 28, 1), 16))
 

@@ -9,6 +9,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
 )
 from pixeldist.networks.pixelrnn_network import CELLS, PixelRNNNetwork
+from pixeldist.sampling.incremental_row_lstm import IncrementalRowLSTM
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -37,6 +38,12 @@ class PixelRNN(AutoregressiveImageDistribution):
     split into R/G/B groups and channel c's logits see channels < c of the
     same pixel; with `"logistic_mixture"` every mixture parameter of a pixel
     comes from features that see none of its channels.
+
+    `sample` and `complete` with `method="fast"`: Row LSTM samples with the
+    cached sampler (`IncrementalRowLSTM`: the state-to-state convolution once
+    per row, the input-to-state window, gates and 1×1 layers once per pixel).
+    Diagonal BiLSTM samples with the reference loop: one full network pass per
+    raster step (its skewed recurrence couples each diagonal).
 
     #### Mathematical details
 
@@ -143,6 +150,10 @@ class PixelRNN(AutoregressiveImageDistribution):
             dtype=self._network_dtype(),
             name="network",
         )
+
+    def _incremental_network(self) -> IncrementalRowLSTM | None:
+        """Cached per-pixel evaluation for `method="fast"` (Row LSTM only)."""
+        return IncrementalRowLSTM(self.network) if self.cell == "row_lstm" else None
 
     def get_config(self):
         config = super().get_config()
