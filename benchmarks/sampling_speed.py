@@ -31,6 +31,16 @@ MODELS = {
     "GatedPixelCNN(num_layers=5, num_filters=32, kernel_size=3)": (
         lambda shape: GatedPixelCNN(shape, num_layers=5, num_filters=32, kernel_size=3)
     ),
+    "PixelCNNPlusPlus(num_resnet=1, num_hierarchies=2, num_filters=32)": (
+        lambda shape: pixeldist.PixelCNNPlusPlus(
+            shape,
+            num_resnet=1,
+            num_hierarchies=2,
+            num_filters=32,
+            num_logistic_mix=5,
+            dropout_p=0.0,
+        )
+    ),
     "PixelRNN(cell='row_lstm', num_layers=2, num_filters=16)": (
         lambda shape: pixeldist.PixelRNN(
             shape, cell="row_lstm", num_layers=2, num_filters=16

@@ -14,6 +14,9 @@ from pixeldist.networks.pixelcnn_plus_plus_network import (
     check_divisible,
     check_receptive_field,
 )
+from pixeldist.sampling.incremental_pixelcnn_plus_plus import (
+    IncrementalPixelCNNPlusPlus,
+)
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -189,6 +192,10 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
             dtype=self._network_dtype(),
             name="network",
         )
+
+    def _incremental_network(self) -> IncrementalPixelCNNPlusPlus:
+        """Cached per-pixel evaluation of the network for `method="fast"`."""
+        return IncrementalPixelCNNPlusPlus(self.network)
 
     def get_config(self):
         config = super().get_config()

@@ -45,16 +45,26 @@ def policy():
     keras.mixed_precision.set_global_policy("float32")
 
 
-@pytest.mark.parametrize("name, rtol", [("mixed_float16", 2e-2), ("mixed_bfloat16", 5e-2)])
+@pytest.mark.parametrize(
+    "name, rtol", [("mixed_float16", 2e-2), ("mixed_bfloat16", 5e-2)]
+)
 @pytest.mark.parametrize("likelihood", ["categorical", "logistic_mixture"])
 def test_mixed_precision_agrees_and_trains(policy, name, rtol, likelihood):
     reference = pixeldist.PixelCNN(
-        (4, 4, 1), num_classes=3, likelihood=likelihood, high=7, num_layers=1,
+        (4, 4, 1),
+        num_classes=3,
+        likelihood=likelihood,
+        high=7,
+        num_layers=1,
         num_filters=8,
     )
     policy(name)
     mixed = pixeldist.PixelCNN(
-        (4, 4, 1), num_classes=3, likelihood=likelihood, high=7, num_layers=1,
+        (4, 4, 1),
+        num_classes=3,
+        likelihood=likelihood,
+        high=7,
+        num_layers=1,
         num_filters=8,
     )
     mixed.set_weights(reference.get_weights())
