@@ -6,11 +6,12 @@ import keras
 
 from pixeldist.layers.gated_pixelcnn_block import GatedPixelCNNBlock
 from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.networks.image_network import ImageNetwork
 from pixeldist.networks.network_inputs import network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class GatedPixelCNNNetwork(keras.Model):
+class GatedPixelCNNNetwork(ImageNetwork):
     """Maps an image (and a condition) to per-pixel likelihood parameters.
 
     Architecture (Conditional Image Generation with PixelCNN Decoders, Figure 2):
@@ -50,6 +51,7 @@ class GatedPixelCNNNetwork(keras.Model):
         dtype=None,
         **kwargs,
     ):
+        arguments = dict(locals())
         image_shape = tuple(int(d) for d in image_shape)
         if conditional_shape is not None:
             conditional_shape = tuple(int(d) for d in conditional_shape)
@@ -77,30 +79,4 @@ class GatedPixelCNNNetwork(keras.Model):
         outputs = MaskedConv2D(num_outputs, 1, "B", groups, dtype=dtype)(x)
         inputs = [image] if condition is None else [image, condition]
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-
-        self.image_shape = image_shape
-        self.num_outputs = int(num_outputs)
-        self.num_channel_groups = int(num_channel_groups)
-        self.num_layers = int(num_layers)
-        self.num_filters = int(num_filters)
-        self.kernel_size = int(kernel_size)
-        self.num_classes = num_classes
-        self.conditional_shape = conditional_shape
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_outputs": self.num_outputs,
-            "num_channel_groups": self.num_channel_groups,
-            "num_layers": self.num_layers,
-            "num_filters": self.num_filters,
-            "kernel_size": self.kernel_size,
-            "num_classes": self.num_classes,
-            "conditional_shape": self.conditional_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._keep_arguments(arguments)

@@ -6,11 +6,12 @@ import keras
 
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.networks.image_network import ImageNetwork
 from pixeldist.networks.network_inputs import network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class PixelCNNNetwork(keras.Model):
+class PixelCNNNetwork(ImageNetwork):
     """Maps an image (and a condition) to per-pixel likelihood parameters.
 
     Architecture (Pixel Recurrent Neural Networks, Table 1 and Figure 5):
@@ -44,6 +45,7 @@ class PixelCNNNetwork(keras.Model):
         dtype=None,
         **kwargs,
     ):
+        arguments = dict(locals())
         image_shape = tuple(int(d) for d in image_shape)
         if conditional_shape is not None:
             conditional_shape = tuple(int(d) for d in conditional_shape)
@@ -73,32 +75,4 @@ class PixelCNNNetwork(keras.Model):
         outputs = MaskedConv2D(num_outputs, 1, "B", groups, dtype=dtype)(relu(x))
         inputs = [image] if condition is None else [image, condition]
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-
-        self.image_shape = image_shape
-        self.num_outputs = int(num_outputs)
-        self.num_channel_groups = int(num_channel_groups)
-        self.num_layers = int(num_layers)
-        self.num_filters = int(num_filters)
-        self.kernel_size = int(kernel_size)
-        self.first_kernel_size = int(first_kernel_size)
-        self.num_classes = num_classes
-        self.conditional_shape = conditional_shape
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_outputs": self.num_outputs,
-            "num_channel_groups": self.num_channel_groups,
-            "num_layers": self.num_layers,
-            "num_filters": self.num_filters,
-            "kernel_size": self.kernel_size,
-            "first_kernel_size": self.first_kernel_size,
-            "num_classes": self.num_classes,
-            "conditional_shape": self.conditional_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._keep_arguments(arguments)

@@ -10,11 +10,12 @@ from pixeldist.layers.network_in_network import NetworkInNetwork
 from pixeldist.layers.shift import Shift
 from pixeldist.layers.shifted_conv2d import ShiftedConv2D
 from pixeldist.layers.shifted_conv2d_transpose import ShiftedConv2DTranspose
+from pixeldist.networks.image_network import ImageNetwork
 from pixeldist.networks.network_inputs import network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class PixelCNNPlusPlusNetwork(keras.Model):
+class PixelCNNPlusPlusNetwork(ImageNetwork):
     """Maps an image (and a condition) to per-pixel likelihood parameters.
 
     Architecture (PixelCNN++, Figure 2 and `model_spec` of the authors' code),
@@ -77,6 +78,7 @@ class PixelCNNPlusPlusNetwork(keras.Model):
         dtype=None,
         **kwargs,
     ):
+        arguments = dict(locals())
         image_shape = tuple(int(d) for d in image_shape)
         rows, cols = (int(d) for d in receptive_field_dims)
         check_receptive_field(rows, cols)
@@ -174,43 +176,7 @@ class PixelCNNPlusPlusNetwork(keras.Model):
 
         inputs = [image] if condition is None else [image, condition]
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-
-        self.image_shape = image_shape
-        self.num_outputs = int(num_outputs)
-        self.num_channel_groups = int(num_channel_groups)
-        self.num_resnet = int(num_resnet)
-        self.num_hierarchies = int(num_hierarchies)
-        self.num_filters = filters
-        self.receptive_field_dims = (rows, cols)
-        self.dropout_p = float(dropout_p)
-        self.resnet_activation = resnet_activation
-        self.use_weight_norm = bool(use_weight_norm)
-        self.use_data_init = bool(use_data_init)
-        self.num_classes = num_classes
-        self.conditional_shape = conditional_shape
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_outputs": self.num_outputs,
-            "num_channel_groups": self.num_channel_groups,
-            "num_resnet": self.num_resnet,
-            "num_hierarchies": self.num_hierarchies,
-            "num_filters": self.num_filters,
-            "receptive_field_dims": self.receptive_field_dims,
-            "dropout_p": self.dropout_p,
-            "resnet_activation": self.resnet_activation,
-            "use_weight_norm": self.use_weight_norm,
-            "use_data_init": self.use_data_init,
-            "num_classes": self.num_classes,
-            "conditional_shape": self.conditional_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._keep_arguments(arguments)
 
 
 def check_receptive_field(rows: int, cols: int) -> None:

@@ -10,6 +10,7 @@ from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
 from pixeldist.layers.masked_conv2d import MaskedConv2D
 from pixeldist.layers.row_lstm import RowLSTM
+from pixeldist.networks.image_network import ImageNetwork
 from pixeldist.networks.network_inputs import network_inputs
 
 CELLS = {"row_lstm": RowLSTM, "diagonal_bilstm": DiagonalBiLSTM}
@@ -17,7 +18,7 @@ FIRST_KERNEL_SIZE = 7
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class PixelRNNNetwork(keras.Model):
+class PixelRNNNetwork(ImageNetwork):
     """Maps an image (and a condition) to per-pixel likelihood parameters.
 
     Architecture (Pixel Recurrent Neural Networks, Section 3 and Table 1),
@@ -69,6 +70,7 @@ class PixelRNNNetwork(keras.Model):
         dtype=None,
         **kwargs,
     ):
+        arguments = dict(locals())
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {tuple(CELLS)}, got {cell!r}.")
         image_shape = tuple(int(d) for d in image_shape)
@@ -100,30 +102,4 @@ class PixelRNNNetwork(keras.Model):
         outputs = conv(relu(x), num_outputs, 1)  # [B, H, W, num_outputs]
         inputs = [image] if condition is None else [image, condition]
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
-
-        self.image_shape = image_shape
-        self.num_outputs = int(num_outputs)
-        self.num_channel_groups = int(num_channel_groups)
-        self.cell = cell
-        self.num_layers = int(num_layers)
-        self.num_filters = int(num_filters)
-        self.num_classes = num_classes
-        self.conditional_shape = conditional_shape
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self.image_shape,
-            "num_outputs": self.num_outputs,
-            "num_channel_groups": self.num_channel_groups,
-            "cell": self.cell,
-            "num_layers": self.num_layers,
-            "num_filters": self.num_filters,
-            "num_classes": self.num_classes,
-            "conditional_shape": self.conditional_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._keep_arguments(arguments)
