@@ -7,7 +7,10 @@ import tensorflow as tf
 
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
+    constructor_arguments,
+    shared_arguments,
 )
+from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.networks.pixelrnn_network import CELLS, PixelRNNNetwork
 from pixeldist.sampling.incremental_row_lstm import IncrementalRowLSTM
 
@@ -101,43 +104,20 @@ class PixelRNN(AutoregressiveImageDistribution):
         name: str | None = None,
         trainable: bool = True,
     ):
-        parameters = dict(locals())
-        parameters.pop("self")
-        parameters.pop("__class__", None)
+        parameters = constructor_arguments(locals())
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {tuple(CELLS)}, got {cell!r}.")
-        for arg, value in (("num_layers", num_layers), ("num_filters", num_filters)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"`{arg}` must be an integer >= 1, got {value}.")
         self.cell = cell
-        self.num_layers = int(num_layers)
-        self.num_filters = int(num_filters)
-        super().__init__(
-            image_shape,
-            num_classes=num_classes,
-            conditional_shape=conditional_shape,
-            likelihood=likelihood,
-            num_logistic_mix=num_logistic_mix,
-            high=high,
-            low=low,
-            dtype=dtype,
-            validate_args=validate_args,
-            name=name,
-            trainable=trainable,
-        )
-        self._parameters = parameters
+        self.num_layers = check_integer_argument("num_layers", num_layers, 1)
+        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
+        super().__init__(**shared_arguments(parameters), parameters=parameters)
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
         return {}  # no tensor parameters: the weights live in the network
 
     def _build_network(self) -> keras.Model:
-        if self.num_filters < self.head.num_channel_groups:
-            raise ValueError(
-                f"`num_filters` must be >= the number of channels "
-                f"({self.head.num_channel_groups}) for the R/G/B feature groups, "
-                f"got {self.num_filters}."
-            )
+        self._check_num_filters(self.num_filters)
         return PixelRNNNetwork(
             self.image_shape,
             num_outputs=self.head.num_outputs,
