@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 
@@ -42,12 +43,13 @@ class WeightNormalization(keras.layers.Layer):
     calls with `training` false or `None` (`log_prob`, `sample`) never
     initialize.
 
-    Training calls compute the statistics and assign `where(initialized,
-    current, from_data)` every time, without a `tf.cond`: a variable
-    assignment that synchronizes replicas may not sit inside control flow
-    under `tf.distribute.MirroredStrategy`, and the branches would make the
-    traced training step much larger. Under that strategy the values of the
-    first replica are kept (`aggregation="only_first_replica"`).
+    Outside a `tf.distribute` strategy the initialization is a `tf.cond` on
+    `initialized`: once it has run, a training step costs what an inference
+    step costs. Under a strategy, a variable assignment that synchronizes
+    replicas may not sit inside control flow, so there training calls compute
+    the statistics and assign `where(initialized, current, from_data)` on
+    every step, and the values of the first replica are kept
+    (`aggregation="only_first_replica"`).
 
     Args:
       filters: number of output features.
@@ -165,17 +167,19 @@ class WeightNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         if training and self.use_weight_norm and self.use_data_init:
-            return self._call_with_data_init(inputs)
+            if tf.distribute.has_strategy():
+                return self._call_with_data_init(inputs)
+            # Ordered before the reads below (automatic control dependencies).
+            tf.cond(
+                self.initialized.value,
+                lambda: tf.constant(False),
+                lambda: self._initialize_from(inputs),
+            )
         outputs = self.apply_kernel(inputs, self.kernel_value())
         return outputs + ops.cast(self.bias.value, self.compute_dtype)
 
-    def _call_with_data_init(self, inputs):
-        """`A(x; v / ||v||) g + b`, after setting `g` and `b` from this batch once.
-
-        The same function as the plain call (the per-feature scale `g` commutes
-        with the linear map), written so that `t = A(x; v / ||v||)` is at hand
-        for the statistics without a second convolution or a `tf.cond`.
-        """
+    def _data_init_values(self, inputs):
+        """`(t, g_init [F], b_init [F])` from a batch, `t = A(x; v / ||v||)`."""
         v = ops.convert_to_tensor(self.kernel.value)
         unit = ops.cast(v * self._inverse_norm(v), self.compute_dtype)
         t = self.apply_kernel(inputs, unit)  # [..., F]
@@ -185,9 +189,28 @@ class WeightNormalization(keras.layers.Layer):
         mean = ops.mean(t_var, axis=axes)  # [F]
         variance = ops.mean(ops.square(t_var - mean), axis=axes)  # [F]
         g_init = self.init_scale * ops.rsqrt(variance + self.epsilon)
+        return t, g_init, -mean * g_init
+
+    def _initialize_from(self, inputs):
+        """Sets `g` and `b` from the batch `inputs` and marks the layer initialized."""
+        _, g_init, b_init = self._data_init_values(inputs)
+        self.g.assign(g_init)
+        self.bias.assign(b_init)
+        self.initialized.assign(True)
+        return tf.constant(True)
+
+    def _call_with_data_init(self, inputs):
+        """`A(x; v / ||v||) g + b`, after setting `g` and `b` from this batch once.
+
+        The same function as the plain call (the per-feature scale `g` commutes
+        with the linear map), written so that `t = A(x; v / ||v||)` is at hand
+        for the statistics without a second convolution or a `tf.cond` (for
+        `tf.distribute` strategies: see the class docstring).
+        """
+        t, g_init, b_init = self._data_init_values(inputs)
         initialized = self.initialized.value
         self.g.assign(ops.where(initialized, self.g.value, g_init))
-        self.bias.assign(ops.where(initialized, self.bias.value, -mean * g_init))
+        self.bias.assign(ops.where(initialized, self.bias.value, b_init))
         self.initialized.assign(True)
         # Read after the assignments (ordered in graphs by automatic control
         # dependencies): the first batch already sees the initialized layer,
