@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import samplers
+from tqdm.auto import tqdm
 
 from pixeldist.distributions import input_checks
 from pixeldist.likelihoods.categorical_head import CategoricalHead
 from pixeldist.likelihoods.logistic_mixture_head import LogisticMixtureHead
-from pixeldist.sampling.cached_sampler import sample_with_cache
+from pixeldist.sampling.cached_sampler import (
+    draw_with_cache,
+    sample_with_cache,
+    start_cache,
+)
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 
 tfd = tfp.distributions
@@ -458,20 +464,26 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         conditional_input=None,
         temperature=1.0,
         method="fast",
+        progress=False,
         **kwargs,
     ):
-        """`sample(sample_shape, seed, conditional_input, temperature, method)`.
+        """`sample(sample_shape, seed, conditional_input, temperature, method,
+        progress)`.
 
         `method="fast"` (default) runs the cached incremental sampler when the
         model has one (`_incremental_network`), else the reference loop, which
         is then the best exact method; `"naive"` always runs the reference
         loop, re-running the network at every step. Both give the same images
         for one seed (up to float rounding at bin edges: see the class
-        docstring).
+        docstring). `progress=True` (eager execution only) shows a tqdm bar on
+        stderr that advances by image rows: the compiled loop then runs one
+        row per call, with the same noise, so the images are those of
+        `progress=False`.
         """
         if kwargs:
             raise TypeError(f"Unexpected arguments to `sample`: {sorted(kwargs)}.")
         self._check_sampling_method(method)
+        self._check_progress(progress)
         sample_shape = input_checks.check_sample_shape(sample_shape)
         temperature = self._check_temperature(temperature)
         self._check_condition_given(conditional_input)
@@ -508,7 +520,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             tf.concat([[n], self._image_shape], 0), tf.constant(self.low, self._dtype)
         )
         images = self._generate_with(
-            method, noise, condition, temperature, initial, tf.constant(0, tf.int32)
+            method, noise, condition, temperature, initial, 0, progress
         )
         return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
 
@@ -568,11 +580,52 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         """
         return None
 
-    def _generate_with(self, method, noise, condition, temperature, initial, first):
-        """Runs the sampler `method` chooses: see `_call_sample_n`."""
-        if method == "fast" and self._incremental_network() is not None:
-            return self._generate_fast(noise, condition, temperature, initial, first)
-        return self._generate(noise, condition, temperature, initial, first)
+    @staticmethod
+    def _check_progress(progress) -> None:
+        if not isinstance(progress, (bool, np.bool_)):
+            raise ValueError(f"`progress` must be True or False, got {progress!r}.")
+        if progress and not tf.executing_eagerly():
+            raise ValueError(
+                "`progress=True` needs eager execution (a bar cannot advance "
+                "inside a `tf.function`); call with `progress=False` there."
+            )
+
+    def _generate_with(
+        self, method, noise, condition, temperature, initial, first_pixel, progress
+    ):
+        """Runs the sampler `method` chooses (see `_call_sample_n`) on raster
+        indices `[first_pixel, H·W)` of the canvas `initial`, in one compiled
+        call, or one call per row with a progress bar."""
+        height, width, _ = self._image_shape
+        fast = method == "fast" and self._incremental_network() is not None
+        first = tf.constant(first_pixel, tf.int32)
+        end = tf.constant(height * width, tf.int32)
+        if not progress:
+            if fast:
+                return self._generate_fast(
+                    noise, condition, temperature, initial, first
+                )
+            return self._generate(noise, condition, temperature, initial, first, end)
+        if fast:
+            state = self._start_fast(initial, first, condition)
+        images = initial
+        first_row = first_pixel // width
+        with tqdm(
+            total=height - first_row, desc="sampling", unit="row", file=sys.stderr
+        ) as bar:
+            for row in range(first_row, height):
+                start = tf.constant(max(first_pixel, row * width), tf.int32)
+                stop = tf.constant((row + 1) * width, tf.int32)
+                if fast:
+                    images, state = self._draw_fast(
+                        noise, condition, temperature, images, state, start, stop
+                    )
+                else:
+                    images = self._generate(
+                        noise, condition, temperature, images, start, stop
+                    )
+                bar.update(1)
+        return images
 
     @tf.function(reduce_retracing=True, jit_compile=True)
     def _generate_fast(self, noise, condition, temperature, initial, first_pixel):
@@ -591,11 +644,42 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             condition,
         )
 
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _start_fast(self, initial, first_pixel, condition):
+        """The incremental network's caches after the pixels before
+        `first_pixel` (`_generate_fast` split into calls, for progress bars)."""
+        return start_cache(
+            self._incremental_network(),
+            tf.ensure_shape(initial, [None, *self._image_shape]),
+            first_pixel,
+            self._scale_images,
+            condition,
+        )
+
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _draw_fast(self, noise, condition, temperature, images, state, start, stop):
+        """`(images, state)` after drawing raster indices `[start, stop)` with
+        the cached incremental sampler, from the caches `state` of the pixels
+        before `start`."""
+        return draw_with_cache(
+            self._incremental_network(),
+            self.head,
+            noise,
+            temperature,
+            tf.ensure_shape(images, [None, *self._image_shape]),
+            state,
+            start,
+            stop,
+            self._scale_images,
+            condition,
+        )
+
     @tf.function(reduce_retracing=True)
-    def _generate(self, noise, condition, temperature, initial, first_pixel):
+    def _generate(self, noise, condition, temperature, initial, first_pixel, stop):
         """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler).
 
-        Pixels before raster index `first_pixel` are copied from `initial`.
+        Raster indices `[first_pixel, stop)` are drawn; the other pixels are
+        copied from `initial`.
         """
 
         def pixel_distribution(images):
@@ -607,6 +691,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             self.head.num_channel_groups,
             tf.ensure_shape(initial, [None, *self._image_shape]),
             first_pixel,
+            stop,
         )
 
     def complete(
@@ -617,6 +702,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         seed=None,
         temperature=1.0,
         method="fast",
+        progress=False,
         name="complete",
     ):
         """Keeps the first `num_known_rows` rows of `images` and samples the rest.
@@ -635,6 +721,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
           temperature: > 0, as for `sample`.
           method: "fast" (cached sampler when the model has one) or "naive"
             (reference loop), as for `sample`; the same images either way.
+          progress: show a progress bar over the rows to complete, as for
+            `sample` (eager execution only).
 
         Returns:
           `[batch..., H, W, C]` images of the distribution's dtype.
@@ -646,6 +734,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             )
         num_known_rows = int(num_known_rows)
         self._check_sampling_method(method)
+        self._check_progress(progress)
         if not 0 <= num_known_rows <= height:
             raise ValueError(
                 f"`num_known_rows` must be in [0, {height}] (the image height), "
@@ -666,6 +755,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 condition,
                 temperature,
                 x_flat,
-                tf.constant(num_known_rows * width, tf.int32),
+                num_known_rows * width,
+                progress,
             )
             return tf.reshape(completed, tf.concat([batch, self._image_shape], 0))

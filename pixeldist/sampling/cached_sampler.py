@@ -14,11 +14,13 @@ distance of a bin edge of the inverse CDF).
 
 An object `net` plugged into `sample_with_cache` provides:
 
-- `net.initial_state(batch_size, condition) -> state`: empty caches for a
-  generation of `batch_size` images (a nest of tensors, the `tf.while_loop`
-  variables; their shapes must not change from step to step). Everything that
-  depends on the condition only (conditional biases, masked and reshaped
-  kernels) is best computed here or in the constructor, once per generation.
+- `net.prepare(condition)`: computes, in the current graph, what depends on
+  the condition and the weights only (conditional biases, masked and reshaped
+  kernels), once per generation, for the `step`s that follow in that graph.
+- `net.initial_state(batch_size, condition) -> state`: calls `prepare` and
+  returns empty caches for a generation of `batch_size` images (a nest of
+  tensors, the `tf.while_loop` variables; their shapes must not change from
+  step to step, and they hold everything a later graph needs to resume).
 - `net.start_row(state, row) -> state`, or `net.start_row = None`: called at
   the first pixel of each row, before any `write_pixel` of that row. For the
   work a whole row shares (Gated PixelCNN's vertical stack, a Row LSTM's
@@ -93,7 +95,10 @@ def sample_with_cache(
     (of `head.num_channel_groups`), the raw outputs `[N, P]` of pixel p form
     `head.distribution(raw, temperature)`, whose `sample_from_noise` with the
     pixel's noise `[N, C + 1]` gives the values of group g (all channels when
-    there is one group).
+    there is one group). `start_cache` followed by one `draw_with_cache` over
+    all remaining pixels; a caller may instead split the drawing into several
+    `draw_with_cache` calls (a progress bar between rows) and get the same
+    images.
 
     Args:
       network: an incremental network (see the module docstring).
@@ -109,59 +114,105 @@ def sample_with_cache(
     Returns:
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
     """
-    _, height, width, channels = initial_images.shape
-    groups = head.num_channel_groups
+    _, height, width, _ = initial_images.shape
+    state = start_cache(network, initial_images, first_pixel, scale_pixels, condition)
+    images, _ = _draw_prepared(
+        network,
+        head,
+        noise,
+        temperature,
+        initial_images,
+        state,
+        first_pixel,
+        height * width,
+        scale_pixels,
+    )
+    return images
+
+
+def start_cache(
+    network,
+    initial_images: tf.Tensor,
+    first_pixel: int | tf.Tensor,
+    scale_pixels: Callable[[tf.Tensor], tf.Tensor],
+    condition: tf.Tensor | None = None,
+):
+    """The caches of `network` after the known pixels before `first_pixel`.
+
+    Args:
+      network: an incremental network (see the module docstring).
+      initial_images: `[N, H, W, C]`; the pixels before `first_pixel` are
+        written and stepped through, in raster order.
+      first_pixel: raster index of the first pixel that will be drawn.
+      scale_pixels: pixel values `[N, C]` to the network's input range.
+      condition: the flattened condition `[N]` or `[N, d]`, or None.
+
+    Returns:
+      The state (a nest of tensors) to pass to `draw_with_cache`.
+    """
     batch = tf.shape(initial_images)[0]
-    first_pixel = tf.cast(first_pixel, tf.int32)
-    noise = tf.reshape(noise, [batch, height * width, channels + 1])  # [N, HW, C+1]
-    channel_index = tf.range(channels)
-
-    def raster_loop(start, stop, body, carry, state):
-        """`carry, state = body(row, col, carry, state)` for raster indices in
-        [start, stop), as a loop over rows of loops over columns, so that the
-        row-level work runs once per row, outside the per-pixel loop."""
-
-        def row_body(row, carry, state):
-            first_col = tf.where(tf.equal(row, start // width), start % width, 0)
-            stop_col = tf.minimum(width, stop - row * width)
-            if network.start_row is not None:
-                state = tf.cond(
-                    tf.equal(first_col, 0),
-                    lambda: network.start_row(state, row),
-                    lambda: state,
-                )
-
-            def col_body(col, carry, state):
-                return col + 1, *body(row, col, carry, state)
-
-            _, carry, state = tf.while_loop(
-                lambda col, *_: col < stop_col,
-                col_body,
-                (first_col, carry, state),
-                maximum_iterations=width,
-            )
-            return row + 1, carry, state
-
-        _, carry, state = tf.while_loop(
-            lambda row, *_: row * width < stop,
-            row_body,
-            (start // width, carry, state),
-            maximum_iterations=height,
-        )
-        return carry, state
-
-    def read_pixel(images, row, col):
-        return tf.reshape(
-            tf.slice(images, [0, row, col, 0], [-1, 1, 1, -1]), [-1, channels]
-        )  # [N, C]
+    channels = initial_images.shape[-1]
 
     def known_pixel(row, col, carry, state):
-        pixel = scale_pixels(read_pixel(initial_images, row, col))
+        pixel = scale_pixels(_read_pixel(initial_images, row, col, channels))
         _, state = network.step(network.write_pixel(state, pixel, row, col), row, col)
         return carry, state
 
+    state = network.initial_state(batch, condition)
+    _, state = _raster_loop(
+        network, initial_images.shape, 0, first_pixel, known_pixel, (), state
+    )
+    return state
+
+
+def draw_with_cache(
+    network,
+    head,
+    noise: tf.Tensor,
+    temperature: tf.Tensor,
+    images: tf.Tensor,
+    state,
+    start: int | tf.Tensor,
+    stop: int | tf.Tensor,
+    scale_pixels: Callable[[tf.Tensor], tf.Tensor],
+    condition: tf.Tensor | None = None,
+):
+    """Draws the pixels with raster index in `[start, stop)`, in raster order.
+
+    May run in another graph than `start_cache` and the earlier draws (one
+    compiled call per image row, for a progress bar): it prepares the
+    network for `condition` itself, and the state carries the rest.
+
+    Args:
+      network, head, noise, temperature, scale_pixels, condition: as for
+        `sample_with_cache`.
+      images: `[N, H, W, C]` canvas holding every pixel before `start`.
+      state: the caches after the pixels before `start` (from `start_cache`
+        or from the previous `draw_with_cache`).
+      start, stop: raster indices, `0 <= start <= stop <= H·W`.
+
+    Returns:
+      `(images, state)`: the canvas with the new pixels, and the caches for a
+      `draw_with_cache` from `stop`.
+    """
+    network.prepare(condition)
+    return _draw_prepared(
+        network, head, noise, temperature, images, state, start, stop, scale_pixels
+    )
+
+
+def _draw_prepared(
+    network, head, noise, temperature, images, state, start, stop, scale_pixels
+):
+    """`draw_with_cache` for a network already prepared in this graph."""
+    _, height, width, channels = images.shape
+    groups = head.num_channel_groups
+    batch = tf.shape(images)[0]
+    noise = tf.reshape(noise, [batch, height * width, channels + 1])  # [N, HW, C+1]
+    channel_index = tf.range(channels)
+
     def drawn_pixel(row, col, images, state):
-        pixel = read_pixel(images, row, col)  # [N, C], initial values
+        pixel = _read_pixel(images, row, col, channels)  # [N, C], initial values
         pixel_noise = tf.gather(noise, row * width + col, axis=1)  # [N, C + 1]
         for group in range(groups):
             written = network.write_pixel(state, scale_pixels(pixel), row, col)
@@ -176,9 +227,50 @@ def sample_with_cache(
         images = write_at(images, (row, col), pixel)  # [N, H, W, C]
         return images, state
 
-    state = network.initial_state(batch, condition)
-    _, state = raster_loop(0, first_pixel, known_pixel, (), state)
-    images, _ = raster_loop(
-        first_pixel, height * width, drawn_pixel, initial_images, state
+    return _raster_loop(network, images.shape, start, stop, drawn_pixel, images, state)
+
+
+def _read_pixel(images, row, col, channels):
+    """`images[:, row, col, :]` as `[N, C]`, for loop-tensor positions."""
+    return tf.reshape(
+        tf.slice(images, [0, row, col, 0], [-1, 1, 1, -1]), [-1, channels]
     )
-    return images
+
+
+def _raster_loop(network, image_shape, start, stop, body, carry, state):
+    """`carry, state = body(row, col, carry, state)` for raster indices in
+    `[start, stop)`, as a loop over rows of loops over columns, so that the
+    row-level work (`network.start_row`) runs once per row, outside the
+    per-pixel loop."""
+    _, height, width, _ = image_shape
+    start = tf.cast(start, tf.int32)
+    stop = tf.cast(stop, tf.int32)
+
+    def row_body(row, carry, state):
+        first_col = tf.where(tf.equal(row, start // width), start % width, 0)
+        stop_col = tf.minimum(width, stop - row * width)
+        if network.start_row is not None:
+            state = tf.cond(
+                tf.equal(first_col, 0),
+                lambda: network.start_row(state, row),
+                lambda: state,
+            )
+
+        def col_body(col, carry, state):
+            return col + 1, *body(row, col, carry, state)
+
+        _, carry, state = tf.while_loop(
+            lambda col, *_: col < stop_col,
+            col_body,
+            (first_col, carry, state),
+            maximum_iterations=width,
+        )
+        return row + 1, carry, state
+
+    _, carry, state = tf.while_loop(
+        lambda row, *_: row * width < stop,
+        row_body,
+        (start // width, carry, state),
+        maximum_iterations=height,
+    )
+    return carry, state

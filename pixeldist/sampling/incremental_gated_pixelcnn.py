@@ -64,7 +64,7 @@ class IncrementalGatedPixelCNN:
         self._filters = self._blocks[0].filters
         self._dtype = self._head[0].compute_dtype
 
-    def _prepare(self, condition) -> None:
+    def prepare(self, condition) -> None:
         """Kernels and biases of this generation (the condition's biases)."""
         self._vertical_kernels, self._vertical_biases = [], []
         self._horizontal_kernels, self._link_kernels, self._link_biases = [], [], []
@@ -94,7 +94,7 @@ class IncrementalGatedPixelCNN:
 
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches: the padded image, vertical row windows, row buffers."""
-        self._prepare(condition)
+        self.prepare(condition)
         height, width, channels = self._image_shape
         k, p = self._kernel_size, self._filters
         rows, cols = k // 2 + 1, k // 2 + 1

@@ -105,7 +105,7 @@ class IncrementalPixelCNN:
         self._head = (len(convs) - 2, len(convs) - 1)
         self._spatial = [self._first] + [block[1] for block in self._blocks]
 
-    def _prepare(self, condition) -> None:
+    def prepare(self, condition) -> None:
         """Kernels and biases of this generation (the condition's biases)."""
         self._kernels, self._biases = [], []
         for conv, cond in zip(self._convs, self._conditions, strict=True):
@@ -115,7 +115,7 @@ class IncrementalPixelCNN:
 
     def initial_state(self, batch_size, condition=None) -> list[tf.Tensor]:
         """Zero caches: the input of every spatial convolution, padded."""
-        self._prepare(condition)
+        self.prepare(condition)
         height, width, _ = self._image_shape
         state = []
         for index in self._spatial:

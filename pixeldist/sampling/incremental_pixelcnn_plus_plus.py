@@ -156,7 +156,7 @@ class IncrementalPixelCNNPlusPlus:
 
     # -- Once per generation ---------------------------------------------------
 
-    def _prepare(self, condition) -> None:
+    def prepare(self, condition) -> None:
         """Kernels `[kh · kw · C, F]` (or `[C, F]`) and biases of this generation."""
         self._kernels, self._biases = {}, {}
 
@@ -194,7 +194,7 @@ class IncrementalPixelCNNPlusPlus:
 
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches of every tensor (and view) the incremental steps read."""
-        self._prepare(condition)
+        self.prepare(condition)
         height, width, _ = self._image_shape
 
         def zeros(level, features):

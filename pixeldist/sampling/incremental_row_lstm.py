@@ -101,7 +101,7 @@ class IncrementalRowLSTM:
         self._image_shape = tuple(network.image_shape)
         self._dtype = self._input_conv.compute_dtype
 
-    def _prepare(self, condition) -> None:
+    def prepare(self, condition) -> None:
         """Kernels and biases of this generation (the condition's biases)."""
         conv = self._input_conv
         self._input_kernel = causal_window_kernel(conv, conv.mask)
@@ -130,7 +130,7 @@ class IncrementalRowLSTM:
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches: the padded image, and per layer the row of inputs, the
         `[h | c]` states (zero above the first row) and the row's `ss`."""
-        self._prepare(condition)
+        self.prepare(condition)
         height, width, channels = self._image_shape
         kh, kw = self._input_conv.kernel_size
 

@@ -13,6 +13,7 @@ def sample_by_recomputation(
     steps_per_pixel: int,
     initial_images: tf.Tensor,
     first_pixel: int | tf.Tensor = 0,
+    stop_pixel: int | tf.Tensor | None = None,
 ) -> tf.Tensor:
     """Generates images pixel by pixel in raster order, given all the noise.
 
@@ -33,6 +34,8 @@ def sample_by_recomputation(
       initial_images: `[N, H, W, C]` canvas; positions before `first_pixel`
         are kept (image completion), the rest is overwritten.
       first_pixel: raster index of the first pixel to generate.
+      stop_pixel: raster index after the last pixel to generate (default
+        `H·W`); later positions keep their `initial_images` values.
 
     Returns:
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
@@ -40,6 +43,9 @@ def sample_by_recomputation(
     _, height, width, channels = initial_images.shape
     num_steps = height * width * steps_per_pixel
     first_step = tf.cast(first_pixel, tf.int32) * steps_per_pixel
+    if stop_pixel is None:
+        stop_pixel = height * width
+    stop_step = tf.cast(stop_pixel, tf.int32) * steps_per_pixel
     channel_index = tf.range(channels)
 
     def body(step, images):
@@ -56,7 +62,7 @@ def sample_by_recomputation(
         return step + 1, tf.where(update, tf.cast(values, images.dtype), images)
 
     _, images = tf.while_loop(
-        lambda step, _: step < num_steps,
+        lambda step, _: step < stop_step,
         body,
         (first_step, initial_images),
         maximum_iterations=num_steps,

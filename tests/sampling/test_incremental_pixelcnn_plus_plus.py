@@ -147,9 +147,9 @@ def test_completion_from_the_middle_of_a_row(architecture):
     images = tf.cast(images, dist.dtype)
     temperature = tf.constant(1.0)
     for first in (width + 3, 2 * width + 5):
-        first = tf.constant(first)
-        fast = dist._generate_fast(noise, None, temperature, images, first)
-        naive = dist._generate(noise, None, temperature, images, first)
+        args = (noise, None, temperature, images, first, False)
+        fast = dist._generate_with("fast", *args)
+        naive = dist._generate_with("naive", *args)
         np.testing.assert_array_equal(fast, naive)
 
 
