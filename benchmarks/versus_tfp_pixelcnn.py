@@ -9,8 +9,10 @@ num_filters=32, num_logistic_mix=5, dropout_p=0`), measured on this machine:
    second call is timed.
    pixeldist's second call too, with its default (fast) sampler and its
    reference sampler (`method="naive"`).
-2. training images per second at batch 32 (a compiled Adam step on each
-   side, plus pixeldist's `DensityModel.fit` with XLA).
+2. training images per second at batch 32: a compiled Adam step on each
+   side, plus pixeldist's `DensityModel.fit` (Keras's default
+   `jit_compile="auto"`, which is off on a CPU-only machine, and with XLA);
+   the median of 5 interleaved runs of 10 steps.
 3. held-out bits/dim on the bundled digits after equal wall-clock training.
 
     python benchmarks/versus_tfp_pixelcnn.py            # everything
@@ -80,11 +82,13 @@ def sampling_row(image_size, num_images, skip_tfp=False):
     return row
 
 
-def training_rows(steps=20, batch_size=32, image_size=16):
+def training_rows(steps=10, rounds=5, batch_size=32, image_size=16):
+    """Images per second of each trainer: the median over `rounds` timed runs
+    of `steps` steps, the trainers taking turns (so that a slow spell of a
+    shared machine hits all of them), after two warm-up steps each."""
     shape = (image_size, image_size, 1)
     rng = np.random.default_rng(0)
     images = tf.constant(rng.integers(0, 256, (batch_size, *shape)), tf.float32)
-    rows = {}
 
     theirs = tfp_pixelcnn(shape)
     theirs.log_prob(images)  # build
@@ -94,23 +98,38 @@ def training_rows(steps=20, batch_size=32, image_size=16):
     mine = ours(shape)
     my_step = _training_step(mine, keras.optimizers.Adam(1e-3), keras3=True)
 
-    for name, step in (("tfd.PixelCNN", tfp_step), ("pixeldist", my_step)):
-        step(images)
-        start = time.perf_counter()
-        for _ in range(steps):
-            loss = step(images)
-        float(loss)
-        rows[name] = steps * batch_size / (time.perf_counter() - start)
+    def run_steps(step):
+        def run():
+            for _ in range(steps):
+                loss = step(images)
+            float(loss)
 
-    xla = pixeldist.DensityModel(ours(shape))
-    xla.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=True)
-    data = tf.data.Dataset.from_tensors(images).repeat(steps + 1)
-    xla.fit(data.take(1), verbose=0)
-    start = time.perf_counter()
-    xla.fit(data.take(steps), verbose=0)
-    rows["pixeldist DensityModel.fit (XLA)"] = (
-        steps * batch_size / (time.perf_counter() - start)
-    )
+        return run
+
+    def run_fit(jit_compile):
+        model = pixeldist.DensityModel(ours(shape))
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile)
+        data = tf.data.Dataset.from_tensors(images).repeat(steps)
+        return lambda: model.fit(data, verbose=0)
+
+    trainers = {
+        "tfd.PixelCNN (compiled Adam step)": run_steps(tfp_step),
+        "pixeldist (compiled Adam step)": run_steps(my_step),
+        "pixeldist DensityModel.fit": run_fit("auto"),
+        "pixeldist DensityModel.fit (XLA)": run_fit(True),
+    }
+    seconds = {name: [] for name in trainers}
+    for run in trainers.values():
+        run()  # trace, compile, data-dependent initialization
+    for _ in range(rounds):
+        for name, run in trainers.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+    rows = {
+        name: steps * batch_size / float(np.median(times))
+        for name, times in seconds.items()
+    }
     return (
         rows,
         parameter_count(theirs.trainable_variables),
@@ -212,7 +231,8 @@ def print_training():
     print("| trainer | images/s | vs tfd.PixelCNN |")
     print("|---|---|---|")
     for name, value in rows.items():
-        print(f"| {name} | {value:.0f} | {value / rows['tfd.PixelCNN']:.2f}× |")
+        reference = rows["tfd.PixelCNN (compiled Adam step)"]
+        print(f"| {name} | {value:.0f} | {value / reference:.2f}× |")
 
 
 def print_bits(args):
