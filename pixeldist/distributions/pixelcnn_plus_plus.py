@@ -7,7 +7,10 @@ import tensorflow as tf
 
 from pixeldist.distributions.autoregressive_image_distribution import (
     AutoregressiveImageDistribution,
+    constructor_arguments,
+    shared_arguments,
 )
+from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.layers.gated_residual_block import check_activation
 from pixeldist.networks.pixelcnn_plus_plus_network import (
     PixelCNNPlusPlusNetwork,
@@ -124,16 +127,12 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
         name: str | None = None,
         trainable: bool = True,
     ):
-        parameters = dict(locals())
-        parameters.pop("self")
-        parameters.pop("__class__", None)
-        for arg, value, least in (
-            ("num_resnet", num_resnet, 0),
-            ("num_hierarchies", num_hierarchies, 1),
-            ("num_filters", num_filters, 1),
-        ):
-            if isinstance(value, bool) or int(value) != value or value < least:
-                raise ValueError(f"`{arg}` must be an integer >= {least}, got {value}.")
+        parameters = constructor_arguments(locals())
+        self.num_resnet = check_integer_argument("num_resnet", num_resnet, 0)
+        self.num_hierarchies = check_integer_argument(
+            "num_hierarchies", num_hierarchies, 1
+        )
+        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
         try:
             rows, cols = (int(d) for d in receptive_field_dims)
         except (TypeError, ValueError):
@@ -145,30 +144,13 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
         if not 0.0 <= dropout_p < 1.0:
             raise ValueError(f"`dropout_p` must be in [0, 1), got {dropout_p}.")
         check_activation(resnet_activation, "resnet_activation")
-        image_shape = self._check_image_shape(image_shape)
-        check_divisible(image_shape, num_hierarchies)
-        self.num_resnet = int(num_resnet)
-        self.num_hierarchies = int(num_hierarchies)
-        self.num_filters = int(num_filters)
+        check_divisible(self._check_image_shape(image_shape), self.num_hierarchies)
         self.receptive_field_dims = (rows, cols)
         self.dropout_p = float(dropout_p)
         self.resnet_activation = resnet_activation
         self.use_weight_norm = bool(use_weight_norm)
         self.use_data_init = bool(use_data_init)
-        super().__init__(
-            image_shape,
-            num_classes=num_classes,
-            conditional_shape=conditional_shape,
-            likelihood=likelihood,
-            num_logistic_mix=num_logistic_mix,
-            high=high,
-            low=low,
-            dtype=dtype,
-            validate_args=validate_args,
-            name=name,
-            trainable=trainable,
-        )
-        self._parameters = parameters
+        super().__init__(**shared_arguments(parameters), parameters=parameters)
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
