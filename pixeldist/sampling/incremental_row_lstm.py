@@ -5,12 +5,15 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.lstm_gates import lstm_update
-from pixeldist.layers.masked_conv2d import MaskedConv2D
 from pixeldist.layers.row_lstm import RowLSTM
 from pixeldist.sampling.cached_sampler import write_at
 from pixeldist.sampling.incremental_pixelcnn import causal_window_kernel, layer_bias
+from pixeldist.sampling.pixelrnn_network_parts import (
+    InputAndOutputConvs,
+    gate_condition,
+    residual_conv,
+)
 
 
 def _input_to_state_kernel(lstm: RowLSTM) -> tf.Tensor:
@@ -24,21 +27,6 @@ def _input_to_state_kernel(lstm: RowLSTM) -> tf.Tensor:
     kernel = kernel * tf.cast(lstm.input_mask, dtype)  # [1, k, F, 4u]
     kernel = kernel[0, : lstm.kernel_size // 2 + 1]  # [k//2 + 1, F, 4u]
     return tf.reshape(kernel, [-1, kernel.shape[-1]])
-
-
-def _gate_condition(lstm: RowLSTM) -> ConditionalBias | None:
-    """The `ConditionalBias` whose output `lstm` receives as `gate_bias`, if any."""
-    for tensor in lstm._inbound_nodes[0].input_tensors:
-        layer = tensor._keras_history.operation
-        if isinstance(layer, ConditionalBias):
-            return layer
-    return None
-
-
-def _residual_conv(lstm: RowLSTM) -> MaskedConv2D:
-    """The 1×1 convolution that maps `lstm`'s hidden state into the residual."""
-    (node,) = lstm._outbound_nodes
-    return node.operation
 
 
 class IncrementalRowLSTM:
@@ -93,19 +81,15 @@ class IncrementalRowLSTM:
                 f"`IncrementalRowLSTM` needs a Row LSTM network, got {network.cell!r}."
             )
         self._lstms = [layer for layer in network.layers if isinstance(layer, RowLSTM)]
-        convs = [layer for layer in network.layers if isinstance(layer, MaskedConv2D)]
-        self._input_conv = convs[0]
-        self._head = convs[-2:]
-        self._residuals = [_residual_conv(lstm) for lstm in self._lstms]
-        self._conditions = [_gate_condition(lstm) for lstm in self._lstms]
-        self._image_shape = tuple(network.image_shape)
-        self._dtype = self._input_conv.compute_dtype
+        self._ends = InputAndOutputConvs(network)
+        self._residuals = [residual_conv(lstm) for lstm in self._lstms]
+        self._conditions = [gate_condition(lstm) for lstm in self._lstms]
+        self._image_shape = self._ends.image_shape
+        self._dtype = self._ends.dtype
 
     def prepare(self, condition) -> None:
         """Kernels and biases of this generation (the condition's biases)."""
-        conv = self._input_conv
-        self._input_kernel = causal_window_kernel(conv, conv.mask)
-        self._input_bias = layer_bias(conv)
+        self._ends.prepare()
         self._is_kernels, self._ss_kernels, self._gate_biases = [], [], []
         self._residual_kernels, self._residual_biases = [], []
         for lstm, cond, residual in zip(
@@ -124,15 +108,12 @@ class IncrementalRowLSTM:
             self._gate_biases.append(bias)  # [4u] or [N, 4u]
             self._residual_kernels.append(causal_window_kernel(residual, residual.mask))
             self._residual_biases.append(layer_bias(residual))
-        self._head_kernels = [causal_window_kernel(c, c.mask) for c in self._head]
-        self._head_biases = [layer_bias(c) for c in self._head]
 
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches: the padded image, and per layer the row of inputs, the
         `[h | c]` states (zero above the first row) and the row's `ss`."""
         self.prepare(condition)
-        height, width, channels = self._image_shape
-        kh, kw = self._input_conv.kernel_size
+        width = self._image_shape[1]
 
         def zeros(*shape):
             return tf.zeros([batch_size, *shape], self._dtype)
@@ -144,7 +125,7 @@ class IncrementalRowLSTM:
             states.append(zeros(width, 2 * u))
             ss.append(zeros(width, 4 * u))
         return {
-            "image": zeros(height + kh // 2, width + 2 * (kw // 2), channels),
+            "image": self._ends.empty_image(batch_size),
             "inputs": inputs,
             "states": states,
             "ss": ss,
@@ -173,18 +154,12 @@ class IncrementalRowLSTM:
         return {**state, "ss": ss}
 
     def write_pixel(self, state, pixel, row, col) -> dict:
-        kh, kw = self._input_conv.kernel_size
-        position = (row + kh // 2, col + kw // 2)
-        image = write_at(state["image"], position, tf.cast(pixel, self._dtype))
+        image = self._ends.write_pixel(state["image"], pixel, row, col)
         return {**state, "image": image}
 
     def step(self, state, row, col):
-        kh, kw = self._input_conv.kernel_size
         batch = tf.shape(state["image"])[0]
-        # Image rows row - kh//2 .. row, columns col - kw//2 .. col + kw//2.
-        window = tf.slice(state["image"], [0, row, col, 0], [-1, kh // 2 + 1, kw, -1])
-        x = tf.matmul(tf.reshape(window, [batch, -1]), self._input_kernel)
-        x = x + self._input_bias  # [N, 2h]
+        x = self._ends.input_features(state["image"], row, col)  # [N, 2h]
         inputs, states = [], []
         for index, lstm in enumerate(self._lstms):
             p, u = lstm.kernel_size // 2, lstm.units
@@ -199,7 +174,5 @@ class IncrementalRowLSTM:
             states.append(write_at(state["states"][index], (col,), new))  # [N, W, 2u]
             residual = tf.matmul(hidden, self._residual_kernels[index])
             x = x + (residual + self._residual_biases[index])  # [N, 2h]
-        x = tf.nn.relu(x)
-        x = tf.matmul(x, self._head_kernels[0]) + self._head_biases[0]
-        raw = tf.matmul(tf.nn.relu(x), self._head_kernels[1]) + self._head_biases[1]
+        raw = self._ends.outputs(x)  # [N, P]
         return raw, {**state, "inputs": inputs, "states": states}
