@@ -12,6 +12,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
 )
 from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.networks.pixelrnn_network import CELLS, PixelRNNNetwork
+from pixeldist.sampling.incremental_diagonal_bilstm import IncrementalDiagonalBiLSTM
 from pixeldist.sampling.incremental_row_lstm import IncrementalRowLSTM
 
 
@@ -42,11 +43,13 @@ class PixelRNN(AutoregressiveImageDistribution):
     same pixel; with `"logistic_mixture"` every mixture parameter of a pixel
     comes from features that see none of its channels.
 
-    `sample` and `complete` with `method="fast"`: Row LSTM samples with the
-    cached sampler (`IncrementalRowLSTM`: the state-to-state convolution once
-    per row, the input-to-state window, gates and 1×1 layers once per pixel).
-    Diagonal BiLSTM samples with the reference loop: one full network pass per
-    raster step (its skewed recurrence couples each diagonal).
+    `sample` and `complete` with `method="fast"` use the cached sampler, for
+    both cells. Row LSTM (`IncrementalRowLSTM`): the state-to-state
+    convolution once per row, the input-to-state window, gates and 1×1 layers
+    once per pixel. Diagonal BiLSTM (`IncrementalDiagonalBiLSTM`): the
+    right-to-left states of the previous row once per row (a scan over its
+    columns), the left-to-right LSTM step, gates and 1×1 layers once per
+    pixel.
 
     #### Mathematical details
 
@@ -131,9 +134,11 @@ class PixelRNN(AutoregressiveImageDistribution):
             name="network",
         )
 
-    def _incremental_network(self) -> IncrementalRowLSTM | None:
-        """Cached per-pixel evaluation for `method="fast"` (Row LSTM only)."""
-        return IncrementalRowLSTM(self.network) if self.cell == "row_lstm" else None
+    def _incremental_network(self) -> IncrementalRowLSTM | IncrementalDiagonalBiLSTM:
+        """Cached per-pixel evaluation for `method="fast"`, for either cell."""
+        if self.cell == "row_lstm":
+            return IncrementalRowLSTM(self.network)
+        return IncrementalDiagonalBiLSTM(self.network)
 
     def get_config(self):
         config = super().get_config()
