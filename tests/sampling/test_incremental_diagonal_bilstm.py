@@ -132,6 +132,12 @@ def test_fast_sampling_uses_the_incremental_network_without_retracing():
     dist.sample(2, seed=2, conditional_input=[2, 0], temperature=0.7)
     dist.sample(2, seed=3, conditional_input=[1, 1], temperature=1.6)
     assert dist._generate_fast.experimental_get_tracing_count() == 1
+
+    images = np.zeros((2, HEIGHT, WIDTH, 3))
+    dist.complete(images, 1, conditional_input=[0, 1], seed=1)
+    traces = dist._generate_fast.experimental_get_tracing_count()
+    dist.complete(images + 1, 2, conditional_input=[2, 1], seed=2, temperature=3.0)
+    assert dist._generate_fast.experimental_get_tracing_count() == traces
     assert dist._generate.experimental_get_tracing_count() == 0
 
 
