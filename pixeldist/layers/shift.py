@@ -37,9 +37,11 @@ class Shift(keras.layers.Layer):
         padding = [[0, 0]] * 4
         padding[axis] = [1, 0]
         shifted = ops.pad(inputs, padding)  # one more row (column), zeros first
-        if axis == 1:
-            return shifted[:, :size]
-        return shifted[:, :, :size]
+        # `slice`, not `shifted[:, :size]`: the gradient of a strided slice is
+        # a slow op on CPU, that of a slice a pad.
+        sizes = [-1] * 4
+        sizes[axis] = size
+        return ops.slice(shifted, [0, 0, 0, 0], sizes)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
