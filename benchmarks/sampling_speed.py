@@ -46,6 +46,11 @@ MODELS = {
             shape, cell="row_lstm", num_layers=2, num_filters=16
         )
     ),
+    "PixelRNN(cell='diagonal_bilstm', num_layers=2, num_filters=16)": (
+        lambda shape: pixeldist.PixelRNN(
+            shape, cell="diagonal_bilstm", num_layers=2, num_filters=16
+        )
+    ),
 }
 SIZES = (((16, 16, 1), 8), ((28, 28, 1), 16))
 
