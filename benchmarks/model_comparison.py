@@ -6,7 +6,7 @@ training split for the same wall-clock budget and prints: parameters,
 training images per second, held-out bits/dim, and seconds to sample 10
 images (one per class) with the default sampler.
 
-    python benchmarks/model_comparison.py --seconds 60
+    python benchmarks/model_comparison.py --seconds 30
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def compare(model_name, seconds, batch_size=64, seed=0):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES))
     args = parser.parse_args(argv)
     print(

@@ -82,8 +82,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     draws all the noise up front and fills the images in raster order inside
     one compiled graph. `method="fast"` (default) uses the cached incremental
     sampler of `pixeldist.sampling.cached_sampler` when the subclass provides
-    `_incremental_network()` (PixelCNN, Gated PixelCNN, PixelCNN++, Row LSTM),
-    otherwise the reference loop; `method="naive"` always re-runs the whole
+    `_incremental_network()` (every model: PixelCNN, Gated PixelCNN,
+    PixelCNN++, Row LSTM, Diagonal BiLSTM), otherwise the reference loop; `method="naive"` always re-runs the whole
     network per step. Both return the same images for one seed, except when a
     uniform falls within float rounding of a bin edge of the inverse CDF (the
     two compute the network's outputs in different orders; rare, more likely
