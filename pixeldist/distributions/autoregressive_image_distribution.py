@@ -83,11 +83,12 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     one compiled graph. `method="fast"` (default) uses the cached incremental
     sampler of `pixeldist.sampling.cached_sampler` when the subclass provides
     `_incremental_network()` (every model: PixelCNN, Gated PixelCNN,
-    PixelCNN++, Row LSTM, Diagonal BiLSTM), otherwise the reference loop; `method="naive"` always re-runs the whole
-    network per step. Both return the same images for one seed, except when a
-    uniform falls within float rounding of a bin edge of the inverse CDF (the
-    two compute the network's outputs in different orders; rare, more likely
-    with many levels, many pixels or half precision). `progress=True` shows a
+    PixelCNN++, Row LSTM, Diagonal BiLSTM), otherwise the reference loop;
+    `method="naive"` always re-runs the whole network per step. Both return
+    the same images for one seed, except when a uniform falls within float
+    rounding of a bin edge of the inverse CDF (the two compute the network's
+    outputs in different orders; rare, more likely with many levels, many
+    pixels or half precision). `progress=True` shows a
     tqdm bar over image rows (the loop then runs one compiled call per row;
     same images). `complete(images, num_known_rows, ...)` samples the rows
     after the first `num_known_rows` given the rest.
