@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
 from pixeldist.layers.diagonal_bilstm import NUM_DIRECTIONS, DiagonalBiLSTM
 from pixeldist.layers.lstm_gates import NUM_GATES, lstm_update
 from pixeldist.sampling.cached_sampler import write_at
-from pixeldist.sampling.incremental_pixelcnn import causal_window_kernel, layer_bias
-from pixeldist.sampling.pixelrnn_network_parts import (
-    InputAndOutputConvs,
-    gate_condition,
-    residual_conv,
-)
+from pixeldist.sampling.incremental_pixelrnn import IncrementalPixelRNN
 
 LEFT_TO_RIGHT, RIGHT_TO_LEFT = range(NUM_DIRECTIONS)
 ABOVE, BESIDE = range(2)  # the taps of `DiagonalBiLSTM.recurrent_kernel`
 
 
-class IncrementalDiagonalBiLSTM:
+class IncrementalDiagonalBiLSTM(IncrementalPixelRNN):
     """A Diagonal BiLSTM `PixelRNNNetwork` computing one pixel per step from caches.
 
     Unskewed, a `DiagonalBiLSTM` layer with input `x` and `u` units is two
@@ -79,31 +73,16 @@ class IncrementalDiagonalBiLSTM:
          Autoregressive Models. 2017. https://arxiv.org/abs/1704.06001
     """
 
-    def __init__(self, network: keras.Model):
-        if network.cell != "diagonal_bilstm":
-            raise ValueError(
-                "`IncrementalDiagonalBiLSTM` needs a Diagonal BiLSTM network, "
-                f"got {network.cell!r}."
-            )
-        self._lstms = [
-            layer for layer in network.layers if isinstance(layer, DiagonalBiLSTM)
-        ]
-        self._ends = InputAndOutputConvs(network)
-        self._residuals = [residual_conv(lstm) for lstm in self._lstms]
-        self._conditions = [gate_condition(lstm) for lstm in self._lstms]
-        self._image_shape = self._ends.image_shape
-        self._dtype = self._ends.dtype
+    cell = "diagonal_bilstm"
+    lstm_class = DiagonalBiLSTM
+    cell_title = "Diagonal BiLSTM"
 
-    def prepare(self, condition) -> None:
-        """Kernels and biases of this generation (the condition's biases)."""
-        self._ends.prepare()
+    def prepare_layers(self, condition) -> None:
+        """Both directions' kernels and gate biases."""
         self._lr_kernels, self._lr_biases = [], []
         self._rl_input_kernels, self._rl_above_kernels = [], []
         self._rl_beside_kernels, self._rl_biases = [], []
-        self._residual_kernels, self._residual_biases = [], []
-        for lstm, cond, residual in zip(
-            self._lstms, self._conditions, self._residuals, strict=True
-        ):
+        for index, lstm in enumerate(self._lstms):
             input_kernel = tf.cast(tf.convert_to_tensor(lstm.input_kernel), self._dtype)
             input_kernel = input_kernel * tf.cast(lstm.input_mask, self._dtype)
             lr_input, rl_input = tf.split(input_kernel[0, 0], NUM_DIRECTIONS, axis=-1)
@@ -112,8 +91,8 @@ class IncrementalDiagonalBiLSTM:
             )  # [direction, tap, u, 4u]
             bias = tf.cast(tf.convert_to_tensor(lstm.bias), self._dtype)
             lr_bias, rl_bias = tf.split(bias, NUM_DIRECTIONS)  # [4u] each
-            if cond is not None:
-                gate_bias = tf.cast(cond(condition)[:, 0, 0, :], self._dtype)
+            gate_bias = self.gate_bias(index, condition)
+            if gate_bias is not None:
                 lr_bias, rl_bias = lr_bias + gate_bias, rl_bias + gate_bias
             lr = recurrent[LEFT_TO_RIGHT]
             # Rows of x [2h], then of h_above [u], then of h_left [u].
@@ -123,8 +102,6 @@ class IncrementalDiagonalBiLSTM:
             self._rl_above_kernels.append(recurrent[RIGHT_TO_LEFT, ABOVE])  # [u, 4u]
             self._rl_beside_kernels.append(recurrent[RIGHT_TO_LEFT, BESIDE])
             self._rl_biases.append(rl_bias)
-            self._residual_kernels.append(causal_window_kernel(residual, residual.mask))
-            self._residual_biases.append(layer_bias(residual))
 
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches: the padded image, and per layer the row of inputs, the
@@ -195,10 +172,6 @@ class IncrementalDiagonalBiLSTM:
         ]
         return {**state, "right_to_left": right_to_left}
 
-    def write_pixel(self, state, pixel, row, col) -> dict:
-        image = self._ends.write_pixel(state["image"], pixel, row, col)
-        return {**state, "image": image}
-
     def step(self, state, row, col):
         x = self._ends.input_features(state["image"], row, col)  # [N, 2h]
         inputs, left_to_right = [], []
@@ -214,7 +187,6 @@ class IncrementalDiagonalBiLSTM:
             new = tf.concat([hidden, cell], axis=-1)  # [N, 2u]
             left_to_right.append(write_at(buffer, (col + 1,), new))
             output = hidden + tf.gather(state["right_to_left"][index], col, axis=1)
-            residual = tf.matmul(output, self._residual_kernels[index])
-            x = x + (residual + self._residual_biases[index])  # [N, 2h]
+            x = self.add_residual(index, x, output)  # [N, 2h]
         raw = self._ends.outputs(x)  # [N, P]
         return raw, {**state, "inputs": inputs, "left_to_right": left_to_right}

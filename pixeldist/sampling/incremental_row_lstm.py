@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
 from pixeldist.layers.lstm_gates import lstm_update
 from pixeldist.layers.row_lstm import RowLSTM
 from pixeldist.sampling.cached_sampler import write_at
-from pixeldist.sampling.incremental_pixelcnn import causal_window_kernel, layer_bias
-from pixeldist.sampling.pixelrnn_network_parts import (
-    InputAndOutputConvs,
-    gate_condition,
-    residual_conv,
-)
+from pixeldist.sampling.incremental_pixelrnn import IncrementalPixelRNN
 
 
 def _input_to_state_kernel(lstm: RowLSTM) -> tf.Tensor:
@@ -29,7 +23,7 @@ def _input_to_state_kernel(lstm: RowLSTM) -> tf.Tensor:
     return tf.reshape(kernel, [-1, kernel.shape[-1]])
 
 
-class IncrementalRowLSTM:
+class IncrementalRowLSTM(IncrementalPixelRNN):
     """A Row LSTM `PixelRNNNetwork` computing one pixel per step from caches.
 
     The Row LSTM's gates at `(i, j)` are the sum of a state-to-state part, a
@@ -75,26 +69,14 @@ class IncrementalRowLSTM:
          Autoregressive Models. 2017. https://arxiv.org/abs/1704.06001
     """
 
-    def __init__(self, network: keras.Model):
-        if network.cell != "row_lstm":
-            raise ValueError(
-                f"`IncrementalRowLSTM` needs a Row LSTM network, got {network.cell!r}."
-            )
-        self._lstms = [layer for layer in network.layers if isinstance(layer, RowLSTM)]
-        self._ends = InputAndOutputConvs(network)
-        self._residuals = [residual_conv(lstm) for lstm in self._lstms]
-        self._conditions = [gate_condition(lstm) for lstm in self._lstms]
-        self._image_shape = self._ends.image_shape
-        self._dtype = self._ends.dtype
+    cell = "row_lstm"
+    lstm_class = RowLSTM
+    cell_title = "Row LSTM"
 
-    def prepare(self, condition) -> None:
-        """Kernels and biases of this generation (the condition's biases)."""
-        self._ends.prepare()
+    def prepare_layers(self, condition) -> None:
+        """Input-to-state and state-to-state kernels, gate biases."""
         self._is_kernels, self._ss_kernels, self._gate_biases = [], [], []
-        self._residual_kernels, self._residual_biases = [], []
-        for lstm, cond, residual in zip(
-            self._lstms, self._conditions, self._residuals, strict=True
-        ):
+        for index, lstm in enumerate(self._lstms):
             self._is_kernels.append(_input_to_state_kernel(lstm))
             recurrent = tf.cast(
                 tf.convert_to_tensor(lstm.recurrent_kernel), self._dtype
@@ -103,11 +85,10 @@ class IncrementalRowLSTM:
                 tf.reshape(recurrent, [-1, recurrent.shape[-1]])
             )  # [k·u, 4u]
             bias = tf.cast(tf.convert_to_tensor(lstm.bias), self._dtype)
-            if cond is not None:
-                bias = bias + tf.cast(cond(condition)[:, 0, 0, :], self._dtype)
+            gate_bias = self.gate_bias(index, condition)
+            if gate_bias is not None:
+                bias = bias + gate_bias
             self._gate_biases.append(bias)  # [4u] or [N, 4u]
-            self._residual_kernels.append(causal_window_kernel(residual, residual.mask))
-            self._residual_biases.append(layer_bias(residual))
 
     def initial_state(self, batch_size, condition=None) -> dict:
         """Zero caches: the padded image, and per layer the row of inputs, the
@@ -153,10 +134,6 @@ class IncrementalRowLSTM:
             ss.append(tf.reshape(row_ss, [batch, width, 4 * u]) + bias)  # [N, W, 4u]
         return {**state, "ss": ss}
 
-    def write_pixel(self, state, pixel, row, col) -> dict:
-        image = self._ends.write_pixel(state["image"], pixel, row, col)
-        return {**state, "image": image}
-
     def step(self, state, row, col):
         batch = tf.shape(state["image"])[0]
         x = self._ends.input_features(state["image"], row, col)  # [N, 2h]
@@ -172,7 +149,6 @@ class IncrementalRowLSTM:
             hidden, cell = lstm_update(gates, above[:, u:])  # [N, u] each
             new = tf.concat([hidden, cell], axis=-1)  # [N, 2u]
             states.append(write_at(state["states"][index], (col,), new))  # [N, W, 2u]
-            residual = tf.matmul(hidden, self._residual_kernels[index])
-            x = x + (residual + self._residual_biases[index])  # [N, 2h]
+            x = self.add_residual(index, x, hidden)  # [N, 2h]
         raw = self._ends.outputs(x)  # [N, P]
         return raw, {**state, "inputs": inputs, "states": states}
