@@ -75,6 +75,45 @@ def perturb_weights(
         )
 
 
+def assert_incremental_network_matches(
+    dist, net, images, condition, rng, tolerance: float
+) -> None:
+    """Drives the incremental network `net` of `dist` over `images [N, H, W, C]`
+    in raster order, as the cached sampler does (`start_row` at each row, then
+    `write_pixel` and `step` per channel group, the channels of later groups
+    holding junk drawn from `rng`, which must not matter), and asserts that
+    its outputs equal the full network's at every pixel within `tolerance`."""
+    num_images, height, width, channels = images.shape
+    scaled = dist._scale_images(images)  # [N, H, W, C]
+    inputs = [scaled] if condition is None else [scaled, condition]
+    expected = dist.network(inputs).numpy()  # [N, H, W, P]
+    state = net.initial_state(num_images, condition)
+    groups = dist.head.num_channel_groups
+    junk = tf.constant(rng.uniform(-1, 1, (num_images, channels)), scaled.dtype)
+    for row in range(height):
+        if net.start_row is not None:
+            state = net.start_row(state, tf.constant(row))
+        for col in range(width):
+            pixel = scaled[:, row, col]
+            raws = []
+            for group in range(groups):
+                known = tf.range(channels) < (group if groups > 1 else 0)
+                partial = tf.where(known, pixel, junk)
+                raw, stepped = net.step(
+                    net.write_pixel(state, partial, row, col),
+                    tf.constant(row),
+                    tf.constant(col),
+                )
+                raws.append(np.split(raw.numpy(), groups, axis=-1)[group])
+            np.testing.assert_allclose(
+                np.concatenate(raws, -1),
+                expected[:, row, col],
+                rtol=tolerance,
+                atol=tolerance,
+            )
+            state = net.write_pixel(stepped, pixel, row, col)
+
+
 def all_images(image_shape, low: int, high: int) -> np.ndarray:
     """Every image of `image_shape` with integer values in [low, high]."""
     size = int(np.prod(image_shape))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights
+from harness import assert_incremental_network_matches, perturb_weights
 from model_zoo import NUM_CLASSES, make_distribution
 
 import pixeldist
@@ -50,31 +50,8 @@ def test_incremental_network_reproduces_the_network(case):
     rng = np.random.default_rng(1)
     images = rng.integers(0, HIGH + 1, (3, HEIGHT, WIDTH, case[2]))
     condition = tf.range(3) % NUM_CLASSES if case[3] else None
-    scaled = dist._scale_images(images)  # [N, H, W, C]
-    inputs = [scaled] if condition is None else [scaled, condition]
-    expected = dist.network(inputs).numpy()  # [N, H, W, P]
-
     net = dist._incremental_network()
-    state = net.initial_state(3, condition)
-    groups = dist.head.num_channel_groups
-    junk = tf.constant(rng.uniform(-1, 1, (3, case[2])), scaled.dtype)
-    for row in range(HEIGHT):
-        if net.start_row is not None:
-            state = net.start_row(state, row)
-        for col in range(WIDTH):
-            pixel = scaled[:, row, col]
-            raws = []
-            for group in range(groups):
-                known = tf.range(case[2]) < (group if groups > 1 else 0)
-                partial = tf.where(known, pixel, junk)
-                raw, stepped = net.step(
-                    net.write_pixel(state, partial, row, col), row, col
-                )
-                raws.append(np.split(raw.numpy(), groups, axis=-1)[group])
-            np.testing.assert_allclose(
-                np.concatenate(raws, -1), expected[:, row, col], rtol=1e-4, atol=1e-4
-            )
-            state = net.write_pixel(stepped, pixel, row, col)
+    assert_incremental_network_matches(dist, net, images, condition, rng, 1e-4)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)

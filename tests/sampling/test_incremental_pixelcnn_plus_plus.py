@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights
+from harness import assert_incremental_network_matches, perturb_weights
 from model_zoo import NUM_CLASSES
 
 from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
@@ -76,38 +76,13 @@ def test_incremental_network_reproduces_the_network(case):
     order gives the full network's outputs at every pixel; the channels of
     later groups hold junk, which must not matter."""
     dist = _model(*case)
-    channels = case[2]
     height, width = dist.image_shape[:2]
     rng = np.random.default_rng(1)
-    images = rng.integers(0, HIGH + 1, (3, height, width, channels))
+    images = rng.integers(0, HIGH + 1, (3, height, width, case[2]))
     condition = tf.range(3) % NUM_CLASSES if case[3] else None
-    scaled = dist._scale_images(images)  # [N, H, W, C]
-    inputs = [scaled] if condition is None else [scaled, condition]
-    expected = dist.network(inputs).numpy()  # [N, H, W, P]
-
     net = dist._incremental_network()
     assert isinstance(net, IncrementalPixelCNNPlusPlus)
-    state = net.initial_state(3, condition)
-    groups = dist.head.num_channel_groups
-    junk = tf.constant(rng.uniform(-1, 1, (3, channels)), scaled.dtype)
-    for row in range(height):
-        state = net.start_row(state, tf.constant(row))
-        for col in range(width):
-            pixel = scaled[:, row, col]
-            raws = []
-            for group in range(groups):
-                known = tf.range(channels) < (group if groups > 1 else 0)
-                partial = tf.where(known, pixel, junk)
-                raw, stepped = net.step(
-                    net.write_pixel(state, partial, row, col),
-                    tf.constant(row),
-                    tf.constant(col),
-                )
-                raws.append(np.split(raw.numpy(), groups, axis=-1)[group])
-            np.testing.assert_allclose(
-                np.concatenate(raws, -1), expected[:, row, col], rtol=1e-4, atol=1e-4
-            )
-            state = net.write_pixel(stepped, pixel, row, col)
+    assert_incremental_network_matches(dist, net, images, condition, rng, 1e-4)
 
 
 @pytest.mark.parametrize("case", SAMPLING_CASES, ids=_case_id)

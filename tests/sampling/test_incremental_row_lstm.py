@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights
+from harness import assert_incremental_network_matches, perturb_weights
 from model_zoo import NUM_CLASSES
 
 from pixeldist.distributions.pixelrnn import PixelRNN
@@ -52,36 +52,14 @@ def test_incremental_network_reproduces_the_network(case):
     """Driving `start_row`/`write_pixel`/`step` over a fixed image in raster
     order gives the full network's outputs at every pixel; later channel groups
     of the current pixel hold junk, which must not matter."""
-    likelihood, channels, conditional = case
+    _, channels, conditional = case
     dist = _model(*case)
     rng = np.random.default_rng(1)
     images = rng.integers(0, HIGH + 1, (3, HEIGHT, WIDTH, channels))
     condition = tf.range(3) % NUM_CLASSES if conditional else None
-    scaled = dist._scale_images(images)  # [N, H, W, C]
-    inputs = [scaled] if condition is None else [scaled, condition]
-    expected = dist.network(inputs).numpy()  # [N, H, W, P]
-
     net = dist._incremental_network()
     assert isinstance(net, IncrementalRowLSTM)
-    state = net.initial_state(3, condition)
-    groups = dist.head.num_channel_groups
-    junk = tf.constant(rng.uniform(-1, 1, (3, channels)), scaled.dtype)
-    for row in range(HEIGHT):
-        state = net.start_row(state, row)
-        for col in range(WIDTH):
-            pixel = scaled[:, row, col]
-            raws = []
-            for group in range(groups):
-                known = tf.range(channels) < (group if groups > 1 else 0)
-                partial = tf.where(known, pixel, junk)
-                raw, stepped = net.step(
-                    net.write_pixel(state, partial, row, col), row, col
-                )
-                raws.append(np.split(raw.numpy(), groups, axis=-1)[group])
-            np.testing.assert_allclose(
-                np.concatenate(raws, -1), expected[:, row, col], rtol=1e-4, atol=1e-4
-            )
-            state = net.write_pixel(stepped, pixel, row, col)
+    assert_incremental_network_matches(dist, net, images, condition, rng, 1e-4)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
