@@ -88,10 +88,10 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     the same images for one seed, except when a uniform falls within float
     rounding of a bin edge of the inverse CDF (the two compute the network's
     outputs in different orders; rare, more likely with many levels, many
-    pixels or half precision). `progress=True` shows a
-    tqdm bar over image rows (the loop then runs one compiled call per row;
-    same images). `complete(images, num_known_rows, ...)` samples the rows
-    after the first `num_known_rows` given the rest.
+    pixels or half precision). `progress=True` shows a tqdm bar over image
+    rows (the loop then runs one compiled call per row; same images).
+    `complete(images, num_known_rows, ...)` samples the rows after the first
+    `num_known_rows` given the rest.
 
     Subclasses implement `_build_network()` returning a `keras.Model` that maps
     `[image scaled to [-1, 1] [N, H, W, C], condition]` to
