@@ -49,8 +49,6 @@ def test_completion_with_progress_counts_the_missing_rows(dist, capsys):
 
 
 def test_progress_reuses_one_compiled_graph_per_row_call(dist):
-    if dist._incremental_network() is None:
-        pytest.skip("no cached sampler (the reference loop runs)")
     dist.sample(2, seed=1, conditional_input=[0, 1], progress=True)
     traces = dist._draw_fast.experimental_get_tracing_count()
     dist.sample(2, seed=2, conditional_input=[1, 1], progress=True, temperature=2.0)
