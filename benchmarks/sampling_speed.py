@@ -13,7 +13,9 @@ initial weights; run on an idle machine:
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import pathlib
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -23,6 +25,19 @@ import numpy as np  # noqa: E402
 
 import pixeldist  # noqa: E402
 from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN  # noqa: E402
+
+
+def _own_architecture():
+    """`examples/own_architecture.py`'s `ResidualPixelCNN`: a user's network
+    of pixeldist layers, sampled by the generic cached steps."""
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples"
+    spec = importlib.util.spec_from_file_location(
+        "own_architecture", path / "own_architecture.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ResidualPixelCNN
+
 
 MODELS = {
     "PixelCNN(num_layers=4, num_filters=64)": lambda shape: pixeldist.PixelCNN(
@@ -50,6 +65,9 @@ MODELS = {
         lambda shape: pixeldist.PixelRNN(
             shape, cell="diagonal_bilstm", num_layers=2, num_filters=16
         )
+    ),
+    "ResidualPixelCNN (examples/own_architecture.py)": (
+        lambda shape: _own_architecture()(shape)
     ),
 }
 SIZES = (((16, 16, 1), 8), ((28, 28, 1), 16))

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import pathlib
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from pixeldist.layers import Shift
+from pixeldist.sampling import IncrementalNetwork
+
 
 def run_layer_test(
-    layer_cls, init_kwargs: dict, input_data: np.ndarray, expected_output_shape
+    layer_cls,
+    init_kwargs: dict,
+    input_data: np.ndarray,
+    expected_output_shape,
+    step_input: str | None = "position",
 ):
     """Builds `layer_cls(**init_kwargs)` and checks it the same way for all layers.
 
     Checks: eager call gives `expected_output_shape`; a symbolic call on a
     `keras.Input` gives the same shape; one `fit` step changes the weights;
-    `from_config(get_config())` with copied weights gives identical outputs.
+    `from_config(get_config())` with copied weights gives identical outputs;
+    and the layer's cached steps, driven over `input_data` in raster order,
+    give its call's outputs (`assert_steps_match_call`), with the input
+    computed per position (`step_input="position"`) or known by rows
+    (`"row"`: shifted down one row first). `step_input=None` skips that check
+    for a layer whose input is not an image-sized map (checked on its own).
     """
     layer = layer_cls(**init_kwargs)
     output = layer(input_data)
@@ -43,6 +57,13 @@ def run_layer_test(
     clone(input_data)
     clone.set_weights(layer.get_weights())
     np.testing.assert_allclose(clone(input_data), output, rtol=1e-6, atol=1e-6)
+
+    if step_input is not None:
+        inputs = keras.Input(shape=input_data.shape[1:])
+        x = Shift("down")(inputs) if step_input == "row" else inputs
+        model = keras.Model(inputs, layer_cls(**init_kwargs)(x))
+        perturb_weights(model, 0.3)
+        assert_steps_match_call(model, input_data)
     return layer
 
 
@@ -75,43 +96,76 @@ def perturb_weights(
         )
 
 
-def assert_incremental_network_matches(
-    dist, net, images, condition, rng, tolerance: float
-) -> None:
-    """Drives the incremental network `net` of `dist` over `images [N, H, W, C]`
-    in raster order, as the cached sampler does (`start_row` at each row, then
-    `write_pixel` and `step` per channel group, the channels of later groups
-    holding junk drawn from `rng`, which must not matter), and asserts that
-    its outputs equal the full network's at every pixel within `tolerance`."""
-    num_images, height, width, channels = images.shape
+def step_through(model, inputs, condition=None, groups=None, rng=None):
+    """Steps `IncrementalNetwork(model)` over `inputs [N, H, W, C]` in raster
+    order, as the cached sampler does, and returns the outputs `[N, H, W, P]`
+    of its steps.
+
+    With `groups=None` every step sees the whole input at its position (a
+    layer's input, which the layer may read at the output's position). With
+    `groups=G` (a network reading an image), output group g comes from a step
+    that sees only the current pixel's channels < g (none when G = 1); the
+    other channels hold noise from `rng`, which must not matter. The final
+    pixel is written after its last step.
+    """
+    net = IncrementalNetwork(model)
+    start_row = tf.function(net.start_row)
+    write_pixel = tf.function(net.write_pixel)
+    step = tf.function(net.step)
+    inputs = tf.convert_to_tensor(inputs)
+    num_images, height, width, channels = inputs.shape
+    constants = net.prepare(condition)
+    state = net.initial_state(num_images)
+    junk = None
+    if groups is not None:
+        junk = tf.constant(rng.uniform(-1, 1, (num_images, channels)), inputs.dtype)
+    outputs = []
+    for row in range(height):
+        row_t = tf.constant(row)
+        state = start_row(constants, state, row_t)
+        for col in range(width):
+            col_t = tf.constant(col)
+            pixel = inputs[:, row, col]
+            pieces = []
+            for group in range(groups or 1):
+                seen = pixel
+                if groups is not None:
+                    known = tf.range(channels) < (group if groups > 1 else 0)
+                    seen = tf.where(known, pixel, junk)
+                raw, stepped = step(
+                    constants, write_pixel(state, seen, row_t, col_t), row_t, col_t
+                )
+                pieces.append(np.split(raw.numpy(), groups or 1, axis=-1)[group])
+            outputs.append(np.concatenate(pieces, axis=-1))
+            state = write_pixel(stepped, pixel, row_t, col_t)
+    return np.stack(outputs, axis=1).reshape(num_images, height, width, -1)
+
+
+def assert_steps_match_call(model, inputs, condition=None, tolerance=1e-5):
+    """A functional model's cached steps, driven over `inputs` in raster order,
+    give its call's outputs at every position (the check every layer of
+    pixeldist passes, on a model made of it). A coarser output is compared at
+    every image position it covers: each step computes it again there."""
+    expected = model(inputs if condition is None else [inputs, condition])
+    expected = np.asarray(expected)
+    assert np.abs(expected).max() > 1e-2, "the outputs are too small to compare"
+    height, width = np.shape(inputs)[1:3]
+    expected = np.repeat(expected, height // expected.shape[1], axis=1)
+    expected = np.repeat(expected, width // expected.shape[2], axis=2)
+    stepped = step_through(model, inputs, condition)
+    np.testing.assert_allclose(stepped, expected, rtol=tolerance, atol=tolerance)
+
+
+def assert_incremental_network_matches(dist, images, condition, rng, tolerance):
+    """`dist`'s network stepped over `images [N, H, W, C]` in raster order as
+    the cached sampler does (the channels of later groups holding noise)
+    gives the full network's outputs at every pixel within `tolerance`."""
     scaled = dist._scale_images(images)  # [N, H, W, C]
     inputs = [scaled] if condition is None else [scaled, condition]
     expected = dist.network(inputs).numpy()  # [N, H, W, P]
-    state = net.initial_state(num_images, condition)
     groups = dist.head.num_channel_groups
-    junk = tf.constant(rng.uniform(-1, 1, (num_images, channels)), scaled.dtype)
-    for row in range(height):
-        if net.start_row is not None:
-            state = net.start_row(state, tf.constant(row))
-        for col in range(width):
-            pixel = scaled[:, row, col]
-            raws = []
-            for group in range(groups):
-                known = tf.range(channels) < (group if groups > 1 else 0)
-                partial = tf.where(known, pixel, junk)
-                raw, stepped = net.step(
-                    net.write_pixel(state, partial, row, col),
-                    tf.constant(row),
-                    tf.constant(col),
-                )
-                raws.append(np.split(raw.numpy(), groups, axis=-1)[group])
-            np.testing.assert_allclose(
-                np.concatenate(raws, -1),
-                expected[:, row, col],
-                rtol=tolerance,
-                atol=tolerance,
-            )
-            state = net.write_pixel(stepped, pixel, row, col)
+    stepped = step_through(dist.network, scaled, condition, groups, rng)
+    np.testing.assert_allclose(stepped, expected, rtol=tolerance, atol=tolerance)
 
 
 def all_images(image_shape, low: int, high: int) -> np.ndarray:
@@ -121,6 +175,15 @@ def all_images(image_shape, low: int, high: int) -> np.ndarray:
     grids = np.meshgrid(*([levels] * size), indexing="ij")
     flat = np.stack([g.reshape(-1) for g in grids], axis=-1)  # [L**size, size]
     return flat.reshape((-1, *image_shape))
+
+
+def load_example(name: str):
+    """The module `examples/{name}.py`, imported (its `main` not run)."""
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def disable_tf_logging():

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import samplers
-from tqdm.auto import tqdm
 
 from pixeldist.distributions import input_checks
 from pixeldist.likelihoods.categorical_head import CategoricalHead
 from pixeldist.likelihoods.logistic_mixture_head import LogisticMixtureHead
-from pixeldist.sampling.cached_sampler import (
-    draw_with_cache,
-    sample_with_cache,
-    start_cache,
-)
-from pixeldist.sampling.recompute_sampler import sample_by_recomputation
+from pixeldist.sampling.raster_generator import RasterGenerator
 
 tfd = tfp.distributions
 
 LIKELIHOODS = ("categorical", "logistic_mixture")
-SAMPLING_METHODS = ("fast", "naive")
 
 
 #: The constructor arguments every image distribution shares.
@@ -58,6 +49,15 @@ def shared_arguments(parameters: dict) -> dict:
     return {k: parameters[k] for k in SHARED_ARGUMENTS if k in parameters}
 
 
+def _plain(value):
+    """A constructor argument as a JSON-friendly value for `get_config`."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def _is_symbolic(value) -> bool:
     return value is not None and any(
         keras.backend.is_keras_tensor(v) for v in tf.nest.flatten(value)
@@ -80,23 +80,30 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
 
     `sample(n, seed=..., conditional_input=..., temperature=..., method=...)`
     draws all the noise up front and fills the images in raster order inside
-    one compiled graph. `method="fast"` (default) uses the cached incremental
-    sampler of `pixeldist.sampling.cached_sampler` when the subclass provides
-    `_incremental_network()` (every model: PixelCNN, Gated PixelCNN,
-    PixelCNN++, Row LSTM, Diagonal BiLSTM), otherwise the reference loop;
-    `method="naive"` always re-runs the whole network per step. Both return
-    the same images for one seed, except when a uniform falls within float
-    rounding of a bin edge of the inverse CDF (the two compute the network's
-    outputs in different orders; rare, more likely with many levels, many
-    pixels or half precision). `progress=True` shows a tqdm bar over image
-    rows (the loop then runs one compiled call per row; same images).
-    `complete(images, num_known_rows, ...)` samples the rows after the first
-    `num_known_rows` given the rest.
+    one compiled graph (`pixeldist.sampling.RasterGenerator`).
+    `method="fast"` (default) evaluates the network one pixel at a time with
+    every layer's cached step (`pixeldist.sampling.IncrementalNetwork`): any
+    network made of pixeldist layers and position-wise Keras layers samples
+    this way; a network with another layer falls back to the reference loop,
+    with a warning naming the layer. `method="naive"` always re-runs the whole
+    network per step. Both return the same images for one seed, except when a
+    uniform falls within float rounding of a bin edge of the inverse CDF (the
+    two compute the network's outputs in different orders; rare, more likely
+    with many levels, many pixels or half precision). `progress=True` shows a
+    tqdm bar over image rows (the loop then runs one compiled call per row;
+    same images). `complete(images, num_known_rows, ...)` samples the rows
+    after the first `num_known_rows` given the rest.
 
-    Subclasses implement `_build_network()` returning a `keras.Model` that maps
-    `[image scaled to [-1, 1] [N, H, W, C], condition]` to
+    The network: a subclass sets `network_class`, a functional network that
+    takes `image_shape, num_outputs, num_channel_groups, num_classes,
+    conditional_shape, dtype, name` and the subclass's own constructor
+    arguments (which it checks), or overrides `_build_network()`, returning a
+    functional `keras.Model` that maps `[image scaled to [-1, 1]
+    [N, H, W, C], condition]` (the condition only when conditional) to
     `[N, H, W, head.num_outputs]` and whose outputs of channel group g see only
-    earlier pixels and the current pixel's groups < g.
+    earlier pixels and the current pixel's groups < g. `get_config` returns
+    the constructor arguments (TFP's `parameters`): a subclass with arguments
+    of its own passes `parameters=constructor_arguments(locals())` on.
 
     Args:
       image_shape: `(H, W, C)`.
@@ -110,7 +117,11 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         range). Shape checks always run. With `False`, invalid values give
         undefined results, and the reductions that check them are skipped.
       name: layer name.
+      parameters: all the constructor arguments of a subclass.
     """
+
+    #: The functional network class of `_build_network` (see above).
+    network_class: type | None = None
 
     def __init__(
         self,
@@ -169,6 +180,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             raise TypeError(f"`dtype` must be a float dtype, got {dtype.name}.")
 
         self._image_shape = image_shape
+        self._network_arguments = {
+            k: v for k, v in parameters.items() if k not in SHARED_ARGUMENTS
+        }
         self.num_classes = None if num_classes is None else int(num_classes)
         self.conditional_shape = conditional_shape
         self.likelihood = likelihood
@@ -190,6 +204,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         )
         self._dtype = dtype
         self.network = self._build_network()
+        self._generator = RasterGenerator(self)
         tfd.Distribution.__init__(
             self,
             dtype=dtype,
@@ -240,16 +255,22 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         return dims
 
     def _build_network(self) -> keras.Model:
-        raise NotImplementedError
-
-    def _check_num_filters(self, num_filters: int) -> None:
-        """Feature maps split into R/G/B groups need at least one per group."""
-        if num_filters < self.head.num_channel_groups:
-            raise ValueError(
-                f"`num_filters` must be >= the number of channels "
-                f"({self.head.num_channel_groups}) for the R/G/B feature groups, "
-                f"got {num_filters}."
+        """The functional network: `network_class` with the subclass's arguments."""
+        if self.network_class is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must set `network_class` or override "
+                "`_build_network()`."
             )
+        return self.network_class(
+            self._image_shape,
+            num_outputs=self.head.num_outputs,
+            num_channel_groups=self.head.num_channel_groups,
+            num_classes=self.num_classes,
+            conditional_shape=self.conditional_shape,
+            dtype=self._network_dtype(),
+            name="network",
+            **self._network_arguments,
+        )
 
     def _network_dtype(self) -> str | None:
         return None if self._dtype == tf.float32 else self._dtype.name
@@ -271,19 +292,20 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         return {}
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "image_shape": self._image_shape,
-            "num_classes": self.num_classes,
-            "conditional_shape": self.conditional_shape,
-            "likelihood": self.likelihood,
-            "num_logistic_mix": self.num_logistic_mix,
-            "high": self.high,
-            "low": self.low,
-            "dtype": self._dtype.name,
-            "validate_args": self.validate_args,
-        }
+        """The constructor arguments: `from_config(get_config())` is a copy."""
+        config = {k: _plain(v) for k, v in self.parameters.items()}
+        config.update(
+            name=self.name,
+            trainable=self.trainable,
+            image_shape=self._image_shape,
+            num_classes=self.num_classes,
+            conditional_shape=self.conditional_shape,
+            num_logistic_mix=self.num_logistic_mix,
+            high=self.high,
+            low=self.low,
+            dtype=self._dtype.name,
+        )
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -411,6 +433,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         inputs = [self._scale_images(x_flat)]
         if condition is not None:
             inputs.append(condition)
+        if not isinstance(self.network.input, (list, tuple)):
+            (inputs,) = inputs  # a network built on one input, not a list
         raw = self.network(inputs, training=training)  # [N, H, W, P]
         return self.head.distribution(raw, temperature=temperature)
 
@@ -461,6 +485,19 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
 
     # -- Sampling ------------------------------------------------------------
 
+    def _check_temperature(self, temperature) -> tf.Tensor:
+        static = tf.get_static_value(temperature)
+        if static is not None and not np.all(np.asarray(static) > 0):
+            raise ValueError(f"`temperature` must be > 0, got {static}.")
+        temperature = tf.convert_to_tensor(temperature, self._network_float())
+        if static is None and self.validate_args:
+            deps = input_checks.value_check(
+                tf.reduce_all(temperature > 0), "`temperature` must be > 0."
+            )
+            with tf.control_dependencies(deps):
+                temperature = tf.identity(temperature)
+        return temperature
+
     def _call_sample_n(
         self,
         sample_shape,
@@ -474,20 +511,18 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         """`sample(sample_shape, seed, conditional_input, temperature, method,
         progress)`.
 
-        `method="fast"` (default) runs the cached incremental sampler when the
-        model has one (`_incremental_network`), else the reference loop, which
-        is then the best exact method; `"naive"` always runs the reference
-        loop, re-running the network at every step. Both give the same images
-        for one seed (up to float rounding at bin edges: see the class
-        docstring). `progress=True` (eager execution only) shows a tqdm bar on
-        stderr that advances by image rows: the compiled loop then runs one
-        row per call, with the same noise, so the images are those of
-        `progress=False`.
+        `method="fast"` (default) runs the cached sampler (the reference loop
+        for a network with a layer that has no cached step, after a warning);
+        `"naive"` the reference loop, re-running the network at every step.
+        Both give the same images for one seed (up to float rounding at bin
+        edges: see the class docstring). `progress=True` (eager execution
+        only) shows a tqdm bar on stderr that advances by image rows, with the
+        images of `progress=False`.
         """
         if kwargs:
             raise TypeError(f"Unexpected arguments to `sample`: {sorted(kwargs)}.")
-        self._check_sampling_method(method)
-        self._check_progress(progress)
+        self._generator.check_method(method)
+        self._generator.check_progress(progress)
         sample_shape = input_checks.check_sample_shape(sample_shape)
         temperature = self._check_temperature(temperature)
         self._check_condition_given(conditional_input)
@@ -513,190 +548,22 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                     )
             with tf.control_dependencies(checks):
                 condition = self._flatten_condition(condition, sample_shape)
-        if (
-            tf.get_static_value(n) == 0
-        ):  # nothing to generate (TF's ops dislike empty batches)
-            return tf.zeros(
-                tf.concat([sample_shape, self._image_shape], 0), self._dtype
-            )
-        noise = self._generation_noise(n, seed)
+        shape = tf.concat([sample_shape, self._image_shape], 0)
+        if tf.get_static_value(n) == 0:  # TF's ops dislike empty batches
+            return tf.zeros(shape, self._dtype)
         initial = tf.fill(
             tf.concat([[n], self._image_shape], 0), tf.constant(self.low, self._dtype)
         )
-        images = self._generate_with(
-            method, noise, condition, temperature, initial, 0, progress
-        )
-        return tf.reshape(images, tf.concat([sample_shape, self._image_shape], 0))
-
-    @staticmethod
-    def _stateless_seed(seed):
-        """A stateless seed `[2]`: the same int or seed tensor gives the same samples.
-
-        (TFP's `sanitize_seed` draws int seeds from a stateful op, so repeated
-        calls with one int would differ.)
-        """
-        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            seed = tf.constant(
-                [int(seed) >> 31 & 0x7FFFFFFF, int(seed) & 0x7FFFFFFF], tf.int32
-            )
-        return samplers.sanitize_seed(seed, salt="pixeldist")
-
-    def _check_temperature(self, temperature):
-        static = tf.get_static_value(temperature)
-        if static is not None and not np.all(np.asarray(static) > 0):
-            raise ValueError(f"`temperature` must be > 0, got {static}.")
-        temperature = tf.convert_to_tensor(temperature, self._network_float())
-        if static is None and self.validate_args:
-            deps = input_checks.value_check(
-                tf.reduce_all(temperature > 0), "`temperature` must be > 0."
-            )
-            with tf.control_dependencies(deps):
-                temperature = tf.identity(temperature)
-        return temperature
-
-    def _generation_noise(self, n, seed):
-        """All the uniforms of a generation, `[n, H, W, C + 1]`, drawn up front.
-
-        Noise `[k, i, j]` is consumed by image k at pixel (i, j) whatever the
-        sampler, so any exact sampler returns the same images for one seed.
-        """
-        height, width, channels = self._image_shape
-        return samplers.uniform(
-            [n, height, width, channels + 1],
-            seed=self._stateless_seed(seed),
-            dtype=self._network_float(),
-        )
-
-    @staticmethod
-    def _check_sampling_method(method) -> None:
-        if not isinstance(method, str) or method not in SAMPLING_METHODS:
-            raise ValueError(
-                f"`method` must be one of {SAMPLING_METHODS}, got {method!r}."
-            )
-
-    def _incremental_network(self):
-        """The network evaluated one pixel at a time, or None (no fast path).
-
-        Returns an object with the interface of
-        `pixeldist.sampling.cached_sampler` (`initial_state`, `start_row`,
-        `write_pixel`, `step`). With None, `method="fast"` runs the reference
-        loop `_generate`, the best exact sampler available for such a model.
-        """
-        return None
-
-    @staticmethod
-    def _check_progress(progress) -> None:
-        if not isinstance(progress, (bool, np.bool_)):
-            raise ValueError(f"`progress` must be True or False, got {progress!r}.")
-        if progress and not tf.executing_eagerly():
-            raise ValueError(
-                "`progress=True` needs eager execution (a bar cannot advance "
-                "inside a `tf.function`); call with `progress=False` there."
-            )
-
-    def _generate_with(
-        self, method, noise, condition, temperature, initial, first_pixel, progress
-    ):
-        """Runs the sampler `method` chooses (see `_call_sample_n`) on raster
-        indices `[first_pixel, H·W)` of the canvas `initial`, in one compiled
-        call, or one call per row with a progress bar."""
-        height, width, _ = self._image_shape
-        fast = method == "fast" and self._incremental_network() is not None
-        first = tf.constant(first_pixel, tf.int32)
-        end = tf.constant(height * width, tf.int32)
-        if not progress:
-            if fast:
-                return self._generate_fast(
-                    noise, condition, temperature, initial, first
-                )
-            return self._generate(noise, condition, temperature, initial, first, end)
-        if fast:
-            state = self._start_fast(initial, first, condition)
-        images = initial
-        first_row = first_pixel // width
-        with tqdm(
-            total=height - first_row, desc="sampling", unit="row", file=sys.stderr
-        ) as bar:
-            for row in range(first_row, height):
-                start = tf.constant(max(first_pixel, row * width), tf.int32)
-                stop = tf.constant((row + 1) * width, tf.int32)
-                if fast:
-                    images, state = self._draw_fast(
-                        noise, condition, temperature, images, state, start, stop
-                    )
-                else:
-                    images = self._generate(
-                        noise, condition, temperature, images, start, stop
-                    )
-                bar.update(1)
-        return images
-
-    @tf.function(reduce_retracing=True, jit_compile=True)
-    def _generate_fast(self, noise, condition, temperature, initial, first_pixel):
-        """`_generate` with the cached incremental sampler (same images).
-
-        One XLA-compiled graph: no value checks inside (they cannot raise).
-        """
-        return sample_with_cache(
-            self._incremental_network(),
-            self.head,
-            noise,
+        images = self._generator.generate(
+            method,
+            self._generator.noise(n, seed),
+            condition,
             temperature,
-            tf.ensure_shape(initial, [None, *self._image_shape]),
-            first_pixel,
-            self._scale_images,
-            condition,
+            initial,
+            0,
+            progress,
         )
-
-    @tf.function(reduce_retracing=True, jit_compile=True)
-    def _start_fast(self, initial, first_pixel, condition):
-        """The incremental network's caches after the pixels before
-        `first_pixel` (`_generate_fast` split into calls, for progress bars)."""
-        return start_cache(
-            self._incremental_network(),
-            tf.ensure_shape(initial, [None, *self._image_shape]),
-            first_pixel,
-            self._scale_images,
-            condition,
-        )
-
-    @tf.function(reduce_retracing=True, jit_compile=True)
-    def _draw_fast(self, noise, condition, temperature, images, state, start, stop):
-        """`(images, state)` after drawing raster indices `[start, stop)` with
-        the cached incremental sampler, from the caches `state` of the pixels
-        before `start`."""
-        return draw_with_cache(
-            self._incremental_network(),
-            self.head,
-            noise,
-            temperature,
-            tf.ensure_shape(images, [None, *self._image_shape]),
-            state,
-            start,
-            stop,
-            self._scale_images,
-            condition,
-        )
-
-    @tf.function(reduce_retracing=True)
-    def _generate(self, noise, condition, temperature, initial, first_pixel, stop):
-        """Images `[N, H, W, C]` from `noise [N, H, W, C+1]` (reference sampler).
-
-        Raster indices `[first_pixel, stop)` are drawn; the other pixels are
-        copied from `initial`.
-        """
-
-        def pixel_distribution(images):
-            return self._pixel_distribution(images, condition, temperature=temperature)
-
-        return sample_by_recomputation(
-            pixel_distribution,
-            noise,
-            self.head.num_channel_groups,
-            tf.ensure_shape(initial, [None, *self._image_shape]),
-            first_pixel,
-            stop,
-        )
+        return tf.reshape(images, shape)
 
     def complete(
         self,
@@ -723,8 +590,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
           conditional_input: as for `log_prob`; batch shapes broadcast.
           seed: int or stateless seed `[2]`.
           temperature: > 0, as for `sample`.
-          method: "fast" (cached sampler when the model has one) or "naive"
-            (reference loop), as for `sample`; the same images either way.
+          method: "fast" (cached sampler) or "naive" (reference loop), as for
+            `sample`; the same images either way.
           progress: show a progress bar over the rows to complete, as for
             `sample` (eager execution only).
 
@@ -737,8 +604,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 f"`num_known_rows` must be an integer, got {num_known_rows!r}."
             )
         num_known_rows = int(num_known_rows)
-        self._check_sampling_method(method)
-        self._check_progress(progress)
+        self._generator.check_method(method)
+        self._generator.check_progress(progress)
         if not 0 <= num_known_rows <= height:
             raise ValueError(
                 f"`num_known_rows` must be in [0, {height}] (the image height), "
@@ -752,10 +619,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             n = tf.shape(x_flat)[0]
             if tf.get_static_value(n) == 0:
                 return tf.zeros(tf.concat([batch, self._image_shape], 0), self._dtype)
-            noise = self._generation_noise(n, seed)
-            completed = self._generate_with(
+            completed = self._generator.generate(
                 method,
-                noise,
+                self._generator.noise(n, seed),
                 condition,
                 temperature,
                 x_flat,

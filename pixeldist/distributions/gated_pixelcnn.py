@@ -10,9 +10,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     constructor_arguments,
     shared_arguments,
 )
-from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.networks.gated_pixelcnn_network import GatedPixelCNNNetwork
-from pixeldist.sampling.incremental_gated_pixelcnn import IncrementalGatedPixelCNN
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -79,6 +77,8 @@ class GatedPixelCNN(AutoregressiveImageDistribution):
          PixelCNN Decoders. NeurIPS 2016. https://arxiv.org/abs/1606.05328
     """
 
+    network_class = GatedPixelCNNNetwork
+
     def __init__(
         self,
         image_shape,
@@ -97,41 +97,4 @@ class GatedPixelCNN(AutoregressiveImageDistribution):
         trainable: bool = True,
     ):
         parameters = constructor_arguments(locals())
-        self.num_layers = check_integer_argument("num_layers", num_layers, 1)
-        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
-        self.kernel_size = check_integer_argument(
-            "kernel_size", kernel_size, 3, odd=True
-        )
         super().__init__(**shared_arguments(parameters), parameters=parameters)
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return {}  # no tensor parameters: the weights live in the network
-
-    def _build_network(self) -> keras.Model:
-        self._check_num_filters(self.num_filters)
-        return GatedPixelCNNNetwork(
-            self.image_shape,
-            num_outputs=self.head.num_outputs,
-            num_channel_groups=self.head.num_channel_groups,
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-            kernel_size=self.kernel_size,
-            num_classes=self.num_classes,
-            conditional_shape=self.conditional_shape,
-            dtype=self._network_dtype(),
-            name="network",
-        )
-
-    def _incremental_network(self) -> IncrementalGatedPixelCNN:
-        """Cached per-pixel evaluation of the network for `method="fast"`."""
-        return IncrementalGatedPixelCNN(self.network)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-            kernel_size=self.kernel_size,
-        )
-        return config

@@ -130,13 +130,3 @@ def check_sample_shape(sample_shape) -> tf.Tensor:
     if static is not None and np.any(np.asarray(static) < 0):
         raise ValueError(f"`sample_shape` must be non-negative, got {static.tolist()}.")
     return tf.reshape(tf.convert_to_tensor(sample_shape, tf.int32), [-1])
-
-
-def check_integer_argument(name: str, value, least: int, odd: bool = False) -> int:
-    """A constructor argument that must be an integer >= `least` (and odd)."""
-    if isinstance(value, bool) or int(value) != value or value < least:
-        kind = "an odd integer" if odd else "an integer"
-        raise ValueError(f"`{name}` must be {kind} >= {least}, got {value}.")
-    if odd and int(value) % 2 == 0:
-        raise ValueError(f"`{name}` must be odd, got {value}.")
-    return int(value)

@@ -10,9 +10,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     constructor_arguments,
     shared_arguments,
 )
-from pixeldist.distributions.input_checks import check_integer_argument
 from pixeldist.networks.pixelcnn_network import PixelCNNNetwork
-from pixeldist.sampling.incremental_pixelcnn import IncrementalPixelCNN
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -58,6 +56,8 @@ class PixelCNN(AutoregressiveImageDistribution):
          Recurrent Neural Networks. ICML 2016. https://arxiv.org/abs/1601.06759
     """
 
+    network_class = PixelCNNNetwork
+
     def __init__(
         self,
         image_shape,
@@ -77,46 +77,4 @@ class PixelCNN(AutoregressiveImageDistribution):
         trainable: bool = True,
     ):
         parameters = constructor_arguments(locals())
-        self.num_layers = check_integer_argument("num_layers", num_layers, 0)
-        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
-        self.kernel_size = check_integer_argument(
-            "kernel_size", kernel_size, 1, odd=True
-        )
-        self.first_kernel_size = check_integer_argument(
-            "first_kernel_size", first_kernel_size, 1, odd=True
-        )
         super().__init__(**shared_arguments(parameters), parameters=parameters)
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return {}  # no tensor parameters: the weights live in the network
-
-    def _build_network(self) -> keras.Model:
-        self._check_num_filters(self.num_filters)
-        return PixelCNNNetwork(
-            self.image_shape,
-            num_outputs=self.head.num_outputs,
-            num_channel_groups=self.head.num_channel_groups,
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-            kernel_size=self.kernel_size,
-            first_kernel_size=self.first_kernel_size,
-            num_classes=self.num_classes,
-            conditional_shape=self.conditional_shape,
-            dtype=self._network_dtype(),
-            name="network",
-        )
-
-    def _incremental_network(self) -> IncrementalPixelCNN:
-        """Cached per-pixel evaluation of the network for `method="fast"`."""
-        return IncrementalPixelCNN(self.network)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-            kernel_size=self.kernel_size,
-            first_kernel_size=self.first_kernel_size,
-        )
-        return config

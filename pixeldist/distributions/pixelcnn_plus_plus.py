@@ -10,16 +10,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     constructor_arguments,
     shared_arguments,
 )
-from pixeldist.distributions.input_checks import check_integer_argument
-from pixeldist.layers.gated_residual_block import check_activation
-from pixeldist.networks.pixelcnn_plus_plus_network import (
-    PixelCNNPlusPlusNetwork,
-    check_divisible,
-    check_receptive_field,
-)
-from pixeldist.sampling.incremental_pixelcnn_plus_plus import (
-    IncrementalPixelCNNPlusPlus,
-)
+from pixeldist.networks.pixelcnn_plus_plus_network import PixelCNNPlusPlusNetwork
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -105,6 +96,8 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
          https://arxiv.org/abs/1602.07868
     """
 
+    network_class = PixelCNNPlusPlusNetwork
+
     def __init__(
         self,
         image_shape,
@@ -128,67 +121,4 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
         trainable: bool = True,
     ):
         parameters = constructor_arguments(locals())
-        self.num_resnet = check_integer_argument("num_resnet", num_resnet, 0)
-        self.num_hierarchies = check_integer_argument(
-            "num_hierarchies", num_hierarchies, 1
-        )
-        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
-        try:
-            rows, cols = (int(d) for d in receptive_field_dims)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "`receptive_field_dims` must be a pair (rows, cols), "
-                f"got {receptive_field_dims!r}."
-            ) from None
-        check_receptive_field(rows, cols)
-        if not 0.0 <= dropout_p < 1.0:
-            raise ValueError(f"`dropout_p` must be in [0, 1), got {dropout_p}.")
-        check_activation(resnet_activation, "resnet_activation")
-        check_divisible(self._check_image_shape(image_shape), self.num_hierarchies)
-        self.receptive_field_dims = (rows, cols)
-        self.dropout_p = float(dropout_p)
-        self.resnet_activation = resnet_activation
-        self.use_weight_norm = bool(use_weight_norm)
-        self.use_data_init = bool(use_data_init)
         super().__init__(**shared_arguments(parameters), parameters=parameters)
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return {}  # no tensor parameters: the weights live in the network
-
-    def _build_network(self) -> keras.Model:
-        return PixelCNNPlusPlusNetwork(
-            self.image_shape,
-            num_outputs=self.head.num_outputs,
-            num_channel_groups=self.head.num_channel_groups,
-            num_resnet=self.num_resnet,
-            num_hierarchies=self.num_hierarchies,
-            num_filters=self.num_filters,
-            receptive_field_dims=self.receptive_field_dims,
-            dropout_p=self.dropout_p,
-            resnet_activation=self.resnet_activation,
-            use_weight_norm=self.use_weight_norm,
-            use_data_init=self.use_data_init,
-            num_classes=self.num_classes,
-            conditional_shape=self.conditional_shape,
-            dtype=self._network_dtype(),
-            name="network",
-        )
-
-    def _incremental_network(self) -> IncrementalPixelCNNPlusPlus:
-        """Cached per-pixel evaluation of the network for `method="fast"`."""
-        return IncrementalPixelCNNPlusPlus(self.network)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            num_resnet=self.num_resnet,
-            num_hierarchies=self.num_hierarchies,
-            num_filters=self.num_filters,
-            receptive_field_dims=self.receptive_field_dims,
-            dropout_p=self.dropout_p,
-            resnet_activation=self.resnet_activation,
-            use_weight_norm=self.use_weight_norm,
-            use_data_init=self.use_data_init,
-        )
-        return config

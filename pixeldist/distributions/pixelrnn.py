@@ -10,10 +10,7 @@ from pixeldist.distributions.autoregressive_image_distribution import (
     constructor_arguments,
     shared_arguments,
 )
-from pixeldist.distributions.input_checks import check_integer_argument
-from pixeldist.networks.pixelrnn_network import CELLS, PixelRNNNetwork
-from pixeldist.sampling.incremental_diagonal_bilstm import IncrementalDiagonalBiLSTM
-from pixeldist.sampling.incremental_row_lstm import IncrementalRowLSTM
+from pixeldist.networks.pixelrnn_network import PixelRNNNetwork
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -43,13 +40,12 @@ class PixelRNN(AutoregressiveImageDistribution):
     same pixel; with `"logistic_mixture"` every mixture parameter of a pixel
     comes from features that see none of its channels.
 
-    `sample` and `complete` with `method="fast"` use the cached sampler, for
-    both cells. Row LSTM (`IncrementalRowLSTM`): the state-to-state
-    convolution once per row, the input-to-state window, gates and 1×1 layers
-    once per pixel. Diagonal BiLSTM (`IncrementalDiagonalBiLSTM`): the
-    right-to-left states of the previous row once per row (a scan over its
-    columns), the left-to-right LSTM step, gates and 1×1 layers once per
-    pixel.
+    `sample` and `complete` with `method="fast"` use the layers' cached
+    steps, for both cells. Row LSTM: the state-to-state convolution once per
+    row, the input-to-state window, gates and 1×1 layers once per pixel.
+    Diagonal BiLSTM: the right-to-left states of the previous row once per
+    row (a scan over its columns), the left-to-right LSTM step, gates and 1×1
+    layers once per pixel.
 
     #### Mathematical details
 
@@ -90,6 +86,8 @@ class PixelRNN(AutoregressiveImageDistribution):
          Recurrent Neural Networks. ICML 2016. https://arxiv.org/abs/1601.06759
     """
 
+    network_class = PixelRNNNetwork
+
     def __init__(
         self,
         image_shape,
@@ -108,43 +106,4 @@ class PixelRNN(AutoregressiveImageDistribution):
         trainable: bool = True,
     ):
         parameters = constructor_arguments(locals())
-        if cell not in CELLS:
-            raise ValueError(f"`cell` must be one of {tuple(CELLS)}, got {cell!r}.")
-        self.cell = cell
-        self.num_layers = check_integer_argument("num_layers", num_layers, 1)
-        self.num_filters = check_integer_argument("num_filters", num_filters, 1)
         super().__init__(**shared_arguments(parameters), parameters=parameters)
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return {}  # no tensor parameters: the weights live in the network
-
-    def _build_network(self) -> keras.Model:
-        self._check_num_filters(self.num_filters)
-        return PixelRNNNetwork(
-            self.image_shape,
-            num_outputs=self.head.num_outputs,
-            num_channel_groups=self.head.num_channel_groups,
-            cell=self.cell,
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-            num_classes=self.num_classes,
-            conditional_shape=self.conditional_shape,
-            dtype=self._network_dtype(),
-            name="network",
-        )
-
-    def _incremental_network(self) -> IncrementalRowLSTM | IncrementalDiagonalBiLSTM:
-        """Cached per-pixel evaluation for `method="fast"`, for either cell."""
-        if self.cell == "row_lstm":
-            return IncrementalRowLSTM(self.network)
-        return IncrementalDiagonalBiLSTM(self.network)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            cell=self.cell,
-            num_layers=self.num_layers,
-            num_filters=self.num_filters,
-        )
-        return config

@@ -6,24 +6,31 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from pixeldist.layers.cached_step import (
+    CachedStep,
+    cache_input,
+    new_cache,
+    write_cache,
+)
 from pixeldist.layers.lstm_gates import (
     NUM_GATES,
     gate_bias_initializer,
     gate_conv_mask,
     lstm_update,
 )
+from pixeldist.layers.shifted_window import ShiftedWindow
 from pixeldist.layers.skew import skew, unskew
+from pixeldist.layers.step_schedule import Schedule
 
 NUM_DIRECTIONS = 2
-
-
-def _shift_down(x):
-    """`x [N, H, W, F]` moved down one row (zeros in row 0, last row dropped)."""
-    return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0], [0, 0]])
+LEFT_TO_RIGHT, RIGHT_TO_LEFT = range(NUM_DIRECTIONS)
+ABOVE, BESIDE = range(2)  # the taps of `recurrent_kernel`
+#: the row above: the right-to-left states arrive shifted down by one row.
+ROW_ABOVE = ShiftedWindow(1, 1, top=1, left=0)
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class DiagonalBiLSTM(keras.layers.Layer):
+class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
     """Two LSTMs that sweep a feature map diagonal by diagonal.
 
     The input-to-state part is a 1×1 mask-B convolution giving the gates of
@@ -61,6 +68,16 @@ class DiagonalBiLSTM(keras.layers.Layer):
     R/G/B groups (`units >= G`), and unit `u`'s gates read the current pixel's
     input features of groups <= its own only. The state-to-state convolution
     reads only earlier pixels, so it may mix groups.
+
+    Cached steps. Unskewed, the left-to-right state at `(i, j)` reads the
+    states at `(i, j - 1)` and `(i - 1, j)`, the right-to-left one `(i, j + 1)`
+    and `(i - 1, j)`, and the output at row `i` reads the right-to-left states
+    of row `i - 1` only, which depend on the inputs of rows `< i`. So at the
+    start of row `i` (`row_step`) the layer runs the right-to-left direction
+    over row `i - 1` (a scan over its `W` columns, from the cached inputs of
+    that row and its own states of row `i - 2`), and at `(i, j)`
+    (`position_step`) one left-to-right LSTM step, one matmul of
+    `[x | h_above | h_left]` with the stacked kernel `[F + 2u, 4u]`.
 
     Args:
       units: `h`, the number of LSTM units per direction.
@@ -159,10 +176,98 @@ class DiagonalBiLSTM(keras.layers.Layer):
         hidden = ops.reshape(hidden, (NUM_DIRECTIONS, -1, height, width, units))
         # Row i of the right-to-left sweep has seen row i to the right of each
         # pixel: shifted down one row, it brings only earlier rows.
-        return hidden[0] + _shift_down(ops.flip(hidden[1], axis=2))  # [N, H, W, u]
+        return hidden[0] + ROW_ABOVE.pad(ops.flip(hidden[1], axis=2))  # [N, H, W, u]
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    # -- Cached steps (see `CachedStep`) -----------------------------------------
+
+    def plan_steps(self, x, gate_bias=None):
+        if x.schedule != Schedule.POSITION:
+            raise ValueError("its input must be computed per position")
+        ROW_ABOVE.keep(x)  # the right-to-left pass reads the row above
+        return Schedule.POSITION
+
+    def prepare_steps(self, x, gate_bias=None):
+        dtype = self.compute_dtype
+        input_kernel = ops.cast(self.input_kernel, dtype)
+        input_kernel = (input_kernel * ops.cast(self.input_mask, dtype))[0, 0]
+        left_to_right, right_to_left = ops.split(input_kernel, NUM_DIRECTIONS, -1)
+        recurrent = ops.cast(self.recurrent_kernel, dtype)  # [direction, tap, u, 4u]
+        biases = ops.split(ops.cast(self.bias, dtype), NUM_DIRECTIONS)  # [4u] each
+        if gate_bias is not None:
+            biases = [b + ops.cast(gate_bias[:, 0, 0], dtype) for b in biases]
+        lr = recurrent[LEFT_TO_RIGHT]
+        return {
+            # Rows of x [F], then of h_above [u], then of h_left [u].
+            "left_to_right": (
+                ops.concatenate([left_to_right, lr[ABOVE], lr[BESIDE]], 0),
+                biases[LEFT_TO_RIGHT],
+            ),
+            "right_to_left": (
+                right_to_left,
+                recurrent[RIGHT_TO_LEFT, ABOVE],
+                recurrent[RIGHT_TO_LEFT, BESIDE],
+                biases[RIGHT_TO_LEFT],
+            ),
+        }
+
+    def initial_step_state(self, batch_size, x, gate_bias=None):
+        height, width, _ = x.shape
+        u, dtype = self.units, self.compute_dtype
+        return {
+            # [h | c] at (i, j) in row 1 + i, column 1 + j: zeros above and left.
+            "left_to_right": new_cache(
+                batch_size, (height, width, 2 * u), (1, 1, 0), dtype
+            ),
+            # h of image row i in row 1 + i: zeros above the image.
+            "right_to_left": new_cache(
+                batch_size, (height, width, u), (1, 0, 0), dtype
+            ),
+        }
+
+    def row_step(self, constants, state, row, x, gate_bias=None):
+        """The right-to-left hidden states of row `row - 1` (0 for row 0)."""
+        input_kernel, above_kernel, beside_kernel, bias = constants["right_to_left"]
+        width = x.shape[1]
+        previous = cache_input(state["right_to_left"], (1, 0, 0), x.shape)
+        inputs = tf.cast(ROW_ABOVE.row(x, row)[:, 0], input_kernel.dtype)  # [N, W, F]
+        # h of row - 2 (row -1: the zeros above the image), [N, W, u]
+        above = previous.read(tf.maximum(row - 2, -1), 1, 0, width)[:, 0]
+        gates = tf.matmul(inputs, input_kernel) + tf.matmul(above, above_kernel)
+        gates = gates + (bias if bias.shape.rank == 1 else bias[:, None])
+        zeros = tf.zeros_like(above[:, 0])  # the state right of the image
+
+        def column_step(right, column_gates):
+            hidden, cell = right
+            return lstm_update(column_gates + tf.matmul(hidden, beside_kernel), cell)
+
+        hidden, _ = tf.scan(
+            column_step, tf.transpose(gates, [1, 0, 2]), (zeros, zeros), reverse=True
+        )  # [W, N, u]
+        hidden = tf.cast(row > 0, hidden.dtype) * tf.transpose(hidden, [1, 0, 2])
+        return None, {
+            **state,
+            "right_to_left": write_cache(
+                state["right_to_left"], (1, 0, 0), hidden, row - 1
+            ),
+        }
+
+    def position_step(self, constants, state, row, col, x, gate_bias=None):
+        kernel, bias = constants["left_to_right"]
+        u = self.units
+        states = cache_input(state["left_to_right"], (1, 1, 0), x.shape)
+        left = states.read(row, 1, col - 1, 1)[:, 0, 0]  # [N, 2u] at (row, col - 1)
+        above = states.read(row - 1, 1, col, 1)[:, 0, 0, :u]  # (row - 1, col)
+        window = tf.concat([tf.cast(x.value, kernel.dtype), above, left[:, :u]], -1)
+        hidden, cell = lstm_update(tf.matmul(window, kernel) + bias, left[:, u:])
+        left_to_right = write_cache(
+            state["left_to_right"], (1, 1, 0), tf.concat([hidden, cell], -1), row, col
+        )
+        right_to_left = cache_input(state["right_to_left"], (1, 0, 0), x.shape)
+        output = hidden + right_to_left.read(row - 1, 1, col, 1)[:, 0, 0]
+        return output, {**state, "left_to_right": left_to_right}
 
     def get_config(self):
         config = super().get_config()

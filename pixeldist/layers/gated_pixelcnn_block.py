@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
-from pixeldist.layers.causal_row_conv2d import CausalRowConv2D
+from pixeldist.layers.cached_step import CachedStep, correlate_row, matmul_window
 from pixeldist.layers.conditional_bias import ConditionalBias
-from pixeldist.layers.down_shifted_conv2d import DownShiftedConv2D
 from pixeldist.layers.masked_conv2d import MaskedConv2D
+from pixeldist.layers.shifted_conv2d import ShiftedConv2D
+from pixeldist.layers.step_schedule import Schedule
 
 
 def _gate(features):
@@ -18,7 +20,7 @@ def _gate(features):
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class GatedPixelCNNBlock(keras.layers.Layer):
+class GatedPixelCNNBlock(keras.layers.Layer, CachedStep):
     """A gated layer with a vertical and a horizontal stack (Figure 2 of [1]).
 
     With `p = filters`, `k = kernel_size`, `v` the vertical and `h` the
@@ -27,8 +29,8 @@ class GatedPixelCNNBlock(keras.layers.Layer):
     #### Mathematical details
 
     ```none
-    a_v = DownShiftedConv_{(k//2+1) × k}(v) + V c              # [N, H, W, 2p]
-    a_h = CausalRowConv_{1 × (k//2+1)}(h) + V' c + Conv_{1×1}(a_v)
+    a_v = ShiftedConv_{down, (k//2+1) × k}(v) + V c              # [N, H, W, 2p]
+    a_h = ShiftedConv_{down_right, 1 × (k//2+1), masked}(h) + V' c + Conv_{1×1}(a_v)
     v'  = tanh(a_v,f) * sigmoid(a_v,g)                           # [N, H, W, p]
     h'  = h + MaskedConv_{1×1, B}(tanh(a_h,f) * sigmoid(a_h,g))  # [N, H, W, p]
     ```
@@ -56,9 +58,14 @@ class GatedPixelCNNBlock(keras.layers.Layer):
 
     (The paper's vertical stack reads rows <= i and shifts its link down one
     row instead; the horizontal stack then sees the same rows as here.)
-    The first block has no residual connection (its input is the image). The
-    vertical features of a whole row depend on earlier rows only, so a sampler
-    can compute them once per row.
+    The first block has no residual connection (its input is the image).
+
+    Cached steps: the vertical features of a whole row depend on earlier
+    rows only, so the block computes them, and the link with every constant
+    term of the horizontal gate, once per row (`row_step`, one correlation
+    over the cached rows above); at each position (`position_step`) it reads
+    the horizontal window `[N, k//2 + 1, C_h]` from its input's cache: one
+    matmul, the link at the column, the gate and the output matmul.
 
     Args:
       filters: features `p` of both stacks (the gates compute `2p`).
@@ -119,20 +126,24 @@ class GatedPixelCNNBlock(keras.layers.Layer):
                 f"{self.filters} features (residual), got {horizontal_shape[-1]}."
             )
         features, k, dtype = 2 * self.filters, self.kernel_size, self.dtype_policy
-        self.vertical_conv = DownShiftedConv2D(
+        self.vertical_conv = ShiftedConv2D(
             features,
             (k // 2 + 1, k),
+            "down",
             shift=1 if self.mask_type == "A" else 0,
+            use_weight_norm=False,
             dtype=dtype,
             name="vertical_conv",
         )
         self.vertical_conv.build(vertical_shape)
-        self.horizontal_conv = CausalRowConv2D(
+        self.horizontal_conv = ShiftedConv2D(
             features,
-            k // 2 + 1,
-            self.mask_type,
-            self.num_channel_groups,
+            (1, k // 2 + 1),
+            "down_right",
+            mask_type=self.mask_type,
+            num_channel_groups=self.num_channel_groups,
             num_output_blocks=2,
+            use_weight_norm=False,
             dtype=dtype,
             name="horizontal_conv",
         )
@@ -182,6 +193,56 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         if self.mask_type == "B":
             horizontal_out = horizontal + horizontal_out
         return [vertical_out, horizontal_out]
+
+    # -- Cached steps (see `CachedStep`) -----------------------------------------
+
+    def plan_steps(self, inputs, condition=None):
+        vertical, horizontal = inputs
+        if self.horizontal_conv.plan_steps(horizontal) != Schedule.POSITION:
+            raise ValueError("the horizontal stack must be computed per position")
+        return [self.vertical_conv.plan_steps(vertical), Schedule.POSITION]
+
+    def prepare_steps(self, inputs, condition=None):
+        vertical_kernel, _, vertical_bias = self.vertical_conv.prepare_steps()
+        _, horizontal_kernel, horizontal_bias = self.horizontal_conv.prepare_steps()
+        link = self.vertical_to_horizontal
+        link_kernel = ops.cast(link.kernel, self.compute_dtype)[0, 0]  # [2p, 2p]
+        link_bias = ops.cast(link.bias, self.compute_dtype) + horizontal_bias
+        if condition is not None:
+            vertical_bias += self.vertical_condition(condition)[:, 0]  # [N, 1, 2p]
+            link_bias += self.horizontal_condition(condition)[:, 0]
+        return {
+            "vertical": (vertical_kernel, vertical_bias),
+            "horizontal": horizontal_kernel,
+            "link": (link_kernel, link_bias),
+            "output": self.horizontal_output.prepare_steps(None)[1:],
+        }
+
+    def initial_step_state(self, batch_size, inputs, condition=None):
+        width = inputs[1].shape[1]
+        return tf.zeros([batch_size, width, 2 * self.filters], self.compute_dtype)
+
+    def row_step(self, constants, link, row, inputs, condition=None):
+        """The vertical stack of row `row`, and its link into the horizontal
+        gates with their constant terms (kept as the state `[N, W, 2p]`)."""
+        kernel, bias = constants["vertical"]
+        a_v = correlate_row(self.vertical_conv.window.row(inputs[0], row), kernel)
+        a_v = a_v + bias  # [N, W, 2p]
+        link_kernel, link_bias = constants["link"]
+        link = tf.matmul(a_v, link_kernel) + link_bias  # [N, W, 2p]
+        return [_gate(a_v), None], link
+
+    def position_step(self, constants, link, row, col, inputs, condition=None):
+        horizontal = inputs[1]
+        window = self.horizontal_conv.window.at(horizontal, row, col)  # [N, 1, w, C]
+        a_h = matmul_window(window, constants["horizontal"]) + tf.gather(
+            link, col, axis=1
+        )  # [N, 2p]
+        matrix, bias = constants["output"]
+        out = tf.matmul(_gate(a_h), matrix) + bias  # [N, p]
+        if self.mask_type == "B":
+            out = horizontal.value + out
+        return [None, out], link
 
     def compute_output_shape(self, inputs_shape, condition_shape=None):
         shape = tuple(inputs_shape[1][:-1]) + (self.filters,)

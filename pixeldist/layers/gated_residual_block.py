@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
+from pixeldist.layers.cached_step import CachedStep, new_cache, write_cache
 from pixeldist.layers.concat_elu import ConcatELU
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.network_in_network import NetworkInNetwork
 from pixeldist.layers.shifted_conv2d import ShiftedConv2D
+from pixeldist.layers.step_input import StepInput
+from pixeldist.layers.step_schedule import Schedule
 
 
 def check_activation(activation, arg_name: str = "activation") -> str:
@@ -28,7 +32,7 @@ def check_activation(activation, arg_name: str = "activation") -> str:
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class GatedResidualBlock(keras.layers.Layer):
+class GatedResidualBlock(keras.layers.Layer, CachedStep):
     """A residual block with a sigmoid gate, on one stream of PixelCNN++.
 
     Both convolutions are `ShiftedConv2D`s of one `direction` ("down" on the
@@ -49,6 +53,12 @@ class GatedResidualBlock(keras.layers.Layer):
 
     `conv_out` starts with `init_scale=0.1`, so a fresh block after the
     data-dependent initialization is close to the identity.
+
+    The cached step keeps its own caches of `f(x)` and `f(c)` (zero outside
+    the image, whatever `f(0)` is), writes the step's position (row) into
+    them and reads the convolutions' windows: two matmuls at a position.
+    A "down" block reads its own row to the right, so its inputs must be
+    known a row at a time (the vertical stream); dropout is off (inference).
 
     Args:
       direction: "down" or "down_right".
@@ -156,6 +166,85 @@ class GatedResidualBlock(keras.layers.Layer):
             c = c + self.conditional_bias(condition)  # + [N, 1, 1, 2F]
         a, b = ops.split(c, 2, axis=-1)
         return x + a * ops.sigmoid(b)
+
+    # -- Cached steps (see `CachedStep`) -----------------------------------------
+
+    def plan_steps(self, x, auxiliary=None, condition=None):
+        inputs = [x] if auxiliary is None else [x, auxiliary]
+        return self.conv_in.window.schedule(
+            Schedule.latest(
+                *(getattr(i, "schedule", Schedule.CONSTANT) for i in inputs)
+            )
+        )
+
+    def prepare_steps(self, x, auxiliary=None, condition=None):
+        constants = {
+            "activated": self.conv_in.prepare_steps(),  # reads f(x)
+            "hidden": self.conv_out.prepare_steps(),  # reads f(c)
+        }
+        if self.auxiliary_projection is not None:
+            constants["auxiliary"] = self.auxiliary_projection.prepare_steps()
+        if self.conditional_bias is not None:
+            constants["condition"] = self.conditional_bias(condition)[
+                :, 0
+            ]  # [N, 1, 2F]
+        return constants
+
+    def initial_step_state(self, batch_size, x, auxiliary=None, condition=None):
+        widen = 2 if self.activation == "concat_elu" else 1
+        shape = (*x.shape[:2], widen * x.shape[2])
+        padding = self.conv_in.window.cache_padding
+        return {
+            key: new_cache(batch_size, shape, padding, self.compute_dtype)
+            for key in ("activated", "hidden")
+        }
+
+    def row_step(self, constants, state, row, x, auxiliary=None, condition=None):
+        if self.plan_steps(x, auxiliary) != Schedule.ROW:
+            return None, state
+        return self._step(constants, state, row, None, x, auxiliary)
+
+    def position_step(
+        self, constants, state, row, col, x, auxiliary=None, condition=None
+    ):
+        return self._step(constants, state, row, col, x, auxiliary)
+
+    def _step(self, constants, state, row, col, x, auxiliary):
+        """The block at `(row, col)`, `[N, F]`, or at row `row` (`col` None),
+        `[N, W, F]`: each convolution's input is written into the block's own
+        cache, then the convolution steps over that cache."""
+        padding = self.conv_in.window.cache_padding
+        state = dict(state)
+
+        def conv(layer, key, value):
+            state[key] = write_cache(state[key], padding, value, row, col)
+            cache = StepInput(
+                x.schedule, x.shape, x.dtype, cache=state[key], padding=padding
+            )
+            if col is None:
+                return layer.row_step(constants[key], (), row, cache)[0]
+            return layer.position_step(constants[key], (), row, col, cache)[0]
+
+        c = conv(self.conv_in, "activated", self.activation_layer(x.value))
+        if auxiliary is not None:
+            c = (
+                c
+                + self.auxiliary_projection.position_step(
+                    constants["auxiliary"],
+                    (),
+                    row,
+                    col,
+                    StepInput(
+                        None, (), None, value=self.activation_layer(auxiliary.value)
+                    ),
+                )[0]
+            )
+        c = conv(self.conv_out, "hidden", self.activation_layer(c))  # [..., 2F]
+        if "condition" in constants:
+            term = constants["condition"]  # [N, 1, 2F]
+            c = c + tf.cast(term if col is None else term[:, 0], c.dtype)
+        a, b = tf.split(c, 2, axis=-1)
+        return x.value + a * tf.sigmoid(b), state
 
     def compute_output_shape(self, x_shape, auxiliary_shape=None, condition_shape=None):
         return tuple(x_shape)

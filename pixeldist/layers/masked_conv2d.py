@@ -5,17 +5,23 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from pixeldist.layers.cached_step import CachedStep, correlate_row, matmul_window
 from pixeldist.layers.causal_mask import causal_conv_mask
+from pixeldist.layers.shifted_window import ShiftedWindow
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class MaskedConv2D(keras.layers.Layer):
+class MaskedConv2D(keras.layers.Layer, CachedStep):
     """A 'same'-padded convolution whose kernel is masked in the forward pass.
 
     The kernel is multiplied by the raster-order mask of
     `causal_conv_mask` on every call, so the layer is causal for any weights:
     freshly initialised, perturbed, or loaded from a file (unlike a kernel
-    constraint, which only acts at optimizer steps).
+    constraint, which only acts at optimizer steps). The rows below the
+    centre are masked entirely, so the layer correlates only the kernel's
+    rows up to the centre, through the `ShiftedWindow` of rows `i - kh//2 ..
+    i`; its cached step is one matmul of that window, from a cache of its
+    input (`CachedStep`).
 
     Args:
       filters: number of output features.
@@ -56,6 +62,8 @@ class MaskedConv2D(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        kh, kw = self.kernel_size
+        self.window = ShiftedWindow(kh // 2 + 1, kw, top=kh // 2, left=kw // 2)
 
     def build(self, input_shape):
         in_channels = int(input_shape[-1])
@@ -76,13 +84,39 @@ class MaskedConv2D(keras.layers.Layer):
                 name="bias", shape=(self.filters,), initializer=self.bias_initializer
             )
 
-    def call(self, inputs):
+    def masked_kernel(self):
+        """`M * K` up to the centre row, `[kh//2 + 1, kw, C_in, filters]`."""
+        rows = self.window.rows
         # Masking here, not with a constraint, keeps every forward pass causal.
-        kernel = self.kernel * ops.cast(self.mask, self.compute_dtype)
-        outputs = ops.conv(inputs, kernel, strides=1, padding="same")
-        if self.use_bias:
-            outputs = outputs + self.bias
-        return outputs
+        kernel = ops.cast(self.kernel, self.compute_dtype)[:rows]
+        return kernel * ops.cast(self.mask[:rows], self.compute_dtype)
+
+    def _bias(self):
+        return ops.cast(self.bias, self.compute_dtype) if self.use_bias else 0.0
+
+    def call(self, inputs):
+        outputs = ops.conv(
+            self.window.pad(inputs), self.masked_kernel(), padding="valid"
+        )
+        return outputs + self._bias()
+
+    def plan_steps(self, x):
+        self.window.keep(x)
+        return x.schedule  # a row input gives whole rows; a position input, positions
+
+    def prepare_steps(self, x):
+        kernel = self.masked_kernel()
+        return kernel, ops.reshape(kernel, (-1, self.filters)), self._bias()
+
+    def row_step(self, constants, state, row, x):
+        if x.value is None:  # computed per position
+            return None, state
+        kernel, _, bias = constants
+        return correlate_row(self.window.row(x, row), kernel) + bias, state
+
+    def position_step(self, constants, state, row, col, x):
+        _, matrix, bias = constants
+        return matmul_window(self.window.at(x, row, col), matrix) + bias, state
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)

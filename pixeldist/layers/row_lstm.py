@@ -6,16 +6,26 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from pixeldist.layers.cached_step import (
+    CachedStep,
+    cache_input,
+    correlate_row,
+    matmul_window,
+    new_cache,
+    write_cache,
+)
 from pixeldist.layers.lstm_gates import (
     NUM_GATES,
     gate_bias_initializer,
     gate_conv_mask,
     lstm_update,
 )
+from pixeldist.layers.shifted_window import ShiftedWindow
+from pixeldist.layers.step_schedule import Schedule
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class RowLSTM(keras.layers.Layer):
+class RowLSTM(keras.layers.Layer, CachedStep):
     """An LSTM that processes a feature map one row at a time, top to bottom.
 
     The input-to-state part is a `1 × kernel_size` mask-B convolution over the
@@ -44,6 +54,13 @@ class RowLSTM(keras.layers.Layer):
     With `num_channel_groups = G > 1` the units are split into `G` contiguous
     R/G/B groups (`units >= G`), and unit `u`'s four gates read the current
     pixel's input features of groups <= its own only.
+
+    Cached steps: once per row, the state-to-state part of the whole row
+    from the states of the row above (one correlation); at each position,
+    the input-to-state window (columns `j - k//2 .. j`, one matmul), the
+    LSTM update with the cell state above, and one write of `[h | c]` into
+    the layer's state cache `[N, H + 1, W + k - 1, 2u]` (row `i + 1` holds
+    image row `i`; row 0 the zero state above the image).
 
     Args:
       units: `h`, the number of LSTM units (hidden and cell state size).
@@ -88,6 +105,11 @@ class RowLSTM(keras.layers.Layer):
         self.units = int(units)
         self.num_channel_groups = int(num_channel_groups)
         self.kernel_size = int(kernel_size)
+        half = self.kernel_size // 2
+        # Columns j - k//2 .. j: mask B hides the ones right of the pixel.
+        self.input_window = ShiftedWindow(1, half + 1, top=0, left=half)
+        # The states of the row above, at columns j - k//2 .. j + k//2.
+        self.state_window = ShiftedWindow(1, self.kernel_size, top=1, left=half)
 
     def build(self, input_shape):
         in_channels = int(input_shape[-1])
@@ -111,10 +133,17 @@ class RowLSTM(keras.layers.Layer):
             initializer=gate_bias_initializer(units),
         )
 
-    def call(self, inputs, gate_bias=None):
+    def masked_input_kernel(self):
+        """`M_B * K_is` at columns up to the current one, `[1, k//2 + 1, F, 4u]`."""
+        cols = self.input_window.cols
         # Masking here, not with a constraint, keeps every forward pass causal.
-        input_kernel = self.input_kernel * ops.cast(self.input_mask, self.compute_dtype)
-        gates = ops.conv(inputs, input_kernel, padding="same")  # [N, H, W, 4u]
+        kernel = ops.cast(self.input_kernel, self.compute_dtype)[:, :cols]
+        return kernel * ops.cast(self.input_mask[:, :cols], self.compute_dtype)
+
+    def call(self, inputs, gate_bias=None):
+        gates = ops.conv(
+            self.input_window.pad(inputs), self.masked_input_kernel(), padding="valid"
+        )  # [N, H, W, 4u]
         gates = gates + self.bias
         if gate_bias is not None:
             gates = gates + gate_bias
@@ -132,6 +161,66 @@ class RowLSTM(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    # -- Cached steps (see `CachedStep`) -----------------------------------------
+
+    def plan_steps(self, x, gate_bias=None):
+        self.input_window.keep(x)
+        return x.schedule
+
+    def prepare_steps(self, x, gate_bias=None):
+        input_kernel = self.masked_input_kernel()
+        recurrent = ops.cast(self.recurrent_kernel, self.compute_dtype)[None]
+        bias = ops.cast(self.bias, self.compute_dtype)
+        if gate_bias is not None:
+            bias = bias + ops.cast(gate_bias[:, 0], self.compute_dtype)  # [N, 1, 4u]
+        return input_kernel, recurrent, bias  # [1, k', F, 4u], [1, k, u, 4u]
+
+    def initial_step_state(self, batch_size, x, gate_bias=None):
+        height, width, _ = x.shape
+        states = new_cache(
+            batch_size,
+            (height, width, 2 * self.units),
+            self.state_window.cache_padding,
+            self.compute_dtype,
+        )
+        row_gates = tf.zeros([batch_size, width, NUM_GATES * self.units], states.dtype)
+        return states, row_gates
+
+    def row_step(self, constants, state, row, x, gate_bias=None):
+        """The state-to-state part of row `row` with the biases, `[N, W, 4u]`
+        (the state); the whole row's output when the input is known by rows."""
+        input_kernel, recurrent, bias = constants
+        states, _ = state
+        cache = cache_input(
+            states, self.state_window.cache_padding, (*x.shape[:2], None)
+        )
+        above = self.state_window.row(cache, row)  # [N, 1, W + k - 1, 2u]
+        row_gates = correlate_row(above[..., : self.units], recurrent) + bias
+        if x.schedule != Schedule.ROW:
+            return None, (states, row_gates)
+        gates = row_gates + correlate_row(self.input_window.row(x, row), input_kernel)
+        cells = cache.read(row - 1, 1, 0, x.shape[1])[:, 0, :, self.units :]
+        hidden, cell = lstm_update(gates, cells)  # [N, W, u] each
+        states = write_cache(
+            states, self.state_window.cache_padding, tf.concat([hidden, cell], -1), row
+        )
+        return hidden, (states, row_gates)
+
+    def position_step(self, constants, state, row, col, x, gate_bias=None):
+        input_kernel, _, _ = constants
+        states, row_gates = state
+        window = self.input_window.at(x, row, col)  # [N, 1, k//2 + 1, F]
+        matrix = tf.reshape(input_kernel, [-1, input_kernel.shape[-1]])
+        gates = matmul_window(window, matrix) + tf.gather(row_gates, col, axis=1)
+        cache = cache_input(
+            states, self.state_window.cache_padding, (*x.shape[:2], None)
+        )
+        above = cache.read(row - 1, 1, col, 1)[:, 0, 0]  # [N, 2u]: (row - 1, col)
+        hidden, cell = lstm_update(gates, above[:, self.units :])  # [N, u] each
+        new = tf.concat([hidden, cell], axis=-1)
+        states = write_cache(states, self.state_window.cache_padding, new, row, col)
+        return hidden, (states, row_gates)
 
     def get_config(self):
         config = super().get_config()

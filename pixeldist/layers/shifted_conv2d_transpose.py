@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
+from pixeldist.layers.cached_step import (
+    cache_input,
+    correlate_row,
+    matmul_window,
+    new_cache,
+    write_cache,
+)
 from pixeldist.layers.shifted_conv2d import ShiftedConv2D
+from pixeldist.layers.shifted_window import ShiftedWindow
+from pixeldist.layers.step_schedule import Schedule
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -30,6 +40,19 @@ class ShiftedConv2DTranspose(ShiftedConv2D):
     ```
 
     for `r < s H`, `c < t W`: the 'valid' transposed convolution, cropped.
+
+    The cached step writes each input value into a *dilated* cache at the
+    output's resolution (input `(i, j)` at `(s i, t j)`, zeros between),
+    where the layer is a stride-1 correlation with the flipped kernel
+    through the `ShiftedWindow` of rows `r - kh + 1 .. r` and columns
+    `c - (kw - 1 - o) .. c + o`:
+
+    ```none
+    y[r, c] = b + sum_{a, d} K[kh-1-a, kw-1-d] x_dil[r - kh + 1 + a, c - (kw-1-o) + d]
+    ```
+
+    A "down" layer reads `o` columns right of the output, so its input must
+    be known a row at a time (the vertical stream).
 
     Args:
       filters, kernel_size, direction, strides, use_weight_norm, use_data_init,
@@ -58,8 +81,15 @@ class ShiftedConv2DTranspose(ShiftedConv2D):
             strides=strides,
             **kwargs,
         )
-        kw, t = self.kernel_size[1], self.strides[1]
-        if self._column_offset() > max(kw - t, 0):
+        if self.shift or self.mask_type is not None:
+            raise ValueError(
+                "A transposed shifted convolution takes no `shift` or mask."
+            )
+        kh, kw = self.kernel_size
+        t = self.strides[1]
+        offset = self._column_offset()
+        self.dilated_window = ShiftedWindow(kh, kw, kh - 1, kw - 1 - offset)
+        if offset > max(kw - t, 0):
             raise ValueError(
                 f"A down-shifted transposed kernel of width {kw} with column stride "
                 f"{t} leaves no room to centre its columns; use `kernel_size` "
@@ -92,3 +122,43 @@ class ShiftedConv2DTranspose(ShiftedConv2D):
             for d, s in zip(input_shape[1:3], self.strides, strict=True)
         ]
         return (input_shape[0], *sizes, self.filters)
+
+    # -- Cached steps (see `CachedStep`) -----------------------------------------
+
+    def plan_steps(self, x):
+        return self.dilated_window.schedule(x.schedule)
+
+    def prepare_steps(self, x=None):
+        # [kh, kw, F, C] scatter = correlation with the flipped [kh, kw, C, F].
+        kernel = ops.transpose(self.kernel_value()[::-1, ::-1], (0, 1, 3, 2))
+        bias = ops.cast(self.bias, self.compute_dtype)
+        return kernel, ops.reshape(kernel, (-1, self.filters)), bias
+
+    def _dilated_shape(self, x):
+        (s, t), (height, width, channels) = self.strides, x.shape
+        return s * height, t * width, channels
+
+    def initial_step_state(self, batch_size, x):
+        padding = self.dilated_window.cache_padding
+        return new_cache(batch_size, self._dilated_shape(x), padding, x.dtype)
+
+    def row_step(self, constants, state, row, x):
+        if self.plan_steps(x) != Schedule.ROW:
+            return None, state
+        (s, t), value = self.strides, x.value  # [N, W_l, C]
+        zeros = tf.zeros_like(value[:, :, None])
+        dilated = tf.concat([value[:, :, None]] + [zeros] * (t - 1), axis=2)
+        dilated = tf.reshape(dilated, [tf.shape(value)[0], -1, value.shape[-1]])
+        padding = self.dilated_window.cache_padding
+        state = write_cache(state, padding, dilated, s * x.row)
+        cache = cache_input(state, padding, self._dilated_shape(x))
+        kernel, _, bias = constants
+        return correlate_row(self.dilated_window.row(cache, row), kernel) + bias, state
+
+    def position_step(self, constants, state, row, col, x):
+        (s, t), padding = self.strides, self.dilated_window.cache_padding
+        state = write_cache(state, padding, x.value, s * x.row, t * x.col)
+        cache = cache_input(state, padding, self._dilated_shape(x))
+        _, matrix, bias = constants
+        window = self.dilated_window.at(cache, row, col)
+        return matmul_window(window, matrix) + bias, state

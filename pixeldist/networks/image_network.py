@@ -1,4 +1,4 @@
-"""Base of the functional networks: constructor arguments kept as config."""
+"""Base of the functional networks: constructor arguments kept as config and checked."""
 
 from __future__ import annotations
 
@@ -29,3 +29,24 @@ class ImageNetwork(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def check_integer(name: str, value, least: int, odd: bool = False) -> int:
+    """An architecture argument that must be an integer >= `least` (and odd)."""
+    if isinstance(value, bool) or int(value) != value or value < least:
+        kind = "an odd integer" if odd else "an integer"
+        raise ValueError(f"`{name}` must be {kind} >= {least}, got {value}.")
+    if odd and int(value) % 2 == 0:
+        raise ValueError(f"`{name}` must be odd, got {value}.")
+    return int(value)
+
+
+def check_num_filters(num_filters, num_channel_groups: int) -> int:
+    """`num_filters` >= 1, and >= the R/G/B groups its features are split into."""
+    num_filters = check_integer("num_filters", num_filters, 1)
+    if num_filters < num_channel_groups:
+        raise ValueError(
+            f"`num_filters` must be >= the number of channels ({num_channel_groups}) "
+            f"for the R/G/B feature groups, got {num_filters}."
+        )
+    return num_filters

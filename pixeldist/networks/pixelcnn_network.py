@@ -6,7 +6,11 @@ import keras
 
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.masked_conv2d import MaskedConv2D
-from pixeldist.networks.image_network import ImageNetwork
+from pixeldist.networks.image_network import (
+    ImageNetwork,
+    check_integer,
+    check_num_filters,
+)
 from pixeldist.networks.network_inputs import network_inputs
 
 
@@ -46,9 +50,12 @@ class PixelCNNNetwork(ImageNetwork):
         **kwargs,
     ):
         arguments = dict(locals())
-        image_shape = tuple(int(d) for d in image_shape)
-        if conditional_shape is not None:
-            conditional_shape = tuple(int(d) for d in conditional_shape)
+        num_layers = check_integer("num_layers", num_layers, 0)
+        num_filters = check_num_filters(num_filters, num_channel_groups)
+        kernel_size = check_integer("kernel_size", kernel_size, 1, odd=True)
+        first_kernel_size = check_integer(
+            "first_kernel_size", first_kernel_size, 1, odd=True
+        )
         image, condition = network_inputs(
             image_shape, num_classes, conditional_shape, dtype
         )

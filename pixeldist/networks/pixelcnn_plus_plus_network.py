@@ -7,10 +7,13 @@ import keras
 from pixeldist.layers.gated_residual_block import GatedResidualBlock, check_activation
 from pixeldist.layers.masked_conv2d import MaskedConv2D
 from pixeldist.layers.network_in_network import NetworkInNetwork
-from pixeldist.layers.shift import Shift
 from pixeldist.layers.shifted_conv2d import ShiftedConv2D
 from pixeldist.layers.shifted_conv2d_transpose import ShiftedConv2DTranspose
-from pixeldist.networks.image_network import ImageNetwork
+from pixeldist.networks.image_network import (
+    ImageNetwork,
+    check_integer,
+    check_num_filters,
+)
 from pixeldist.networks.network_inputs import network_inputs
 
 
@@ -23,10 +26,11 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
 
     - Two streams. The vertical stream `u` at pixel (i, j) sees the rows above
       i; the horizontal stream `ul` sees the pixels before (i, j) in raster
-      order. Their first layers are shifted convolutions followed by a
-      one-row (one-column) `Shift`, so neither sees pixel (i, j) itself:
-      `u = down(conv_down(x))`, `ul = down(conv_down_1xcols(x)) +
-      right(conv_down_right_(rows-1)x(cols//2)(x))`.
+      order. Their first layers are shifted convolutions whose windows end one
+      row above (one column left of) the pixel (PixelCNN++'s `down_shift` and
+      `right_shift`), so neither sees pixel (i, j) itself:
+      `u = conv_down_shifted(x)`, `ul = conv_down_1xcols_shifted(x) +
+      conv_down_right_(rows-1)x(cols//2)_right_shifted(x)`.
     - A U-Net of `num_hierarchies` levels. On the way down, each level runs
       `num_resnet` pairs of `GatedResidualBlock`s (u with kernel
       `(rows - 1, cols)`, then ul with kernel `(rows - 1, cols // 2 + 1)` and u
@@ -79,19 +83,21 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
         **kwargs,
     ):
         arguments = dict(locals())
-        image_shape = tuple(int(d) for d in image_shape)
-        rows, cols = (int(d) for d in receptive_field_dims)
+        num_resnet = check_integer("num_resnet", num_resnet, 0)
+        num_hierarchies = check_integer("num_hierarchies", num_hierarchies, 1)
+        num_filters = check_num_filters(num_filters, num_channel_groups)
+        try:
+            rows, cols = (int(d) for d in receptive_field_dims)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "`receptive_field_dims` must be a pair (rows, cols), "
+                f"got {receptive_field_dims!r}."
+            ) from None
         check_receptive_field(rows, cols)
+        if not 0.0 <= dropout_p < 1.0:
+            raise ValueError(f"`dropout_p` must be in [0, 1), got {dropout_p}.")
         check_divisible(image_shape, num_hierarchies)
         check_activation(resnet_activation, "resnet_activation")
-        if num_channel_groups > 1 and num_filters < num_channel_groups:
-            raise ValueError(
-                f"`num_filters` must be >= the number of channel groups "
-                f"({num_channel_groups}) of the masked output layers, got "
-                f"{num_filters}."
-            )
-        if conditional_shape is not None:
-            conditional_shape = tuple(int(d) for d in conditional_shape)
         image, condition = network_inputs(
             image_shape, num_classes, conditional_shape, dtype
         )
@@ -111,23 +117,29 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
                 **weight_norm,
             )(x, auxiliary=auxiliary, condition=condition)
 
-        def conv(direction, kernel, x, strides=1):
-            return ShiftedConv2D(filters, kernel, direction, strides, **weight_norm)(x)
+        def conv(direction, kernel, x, strides=1, shift=0):
+            return ShiftedConv2D(
+                filters,
+                kernel,
+                direction,
+                strides,
+                shift,
+                zero_border=True,
+                **weight_norm,
+            )(x)
 
         def deconv(direction, kernel, x):
             return ShiftedConv2DTranspose(filters, kernel, direction, 2, **weight_norm)(
                 x
             )
 
-        # The extra shift of the first layers keeps pixel (i, j) out of its own
+        # The shift of the first layers keeps pixel (i, j) out of its own
         # features; later layers may read their own position.
-        u = Shift("down", dtype=dtype)(conv("down", vertical, image))  # [N, H, W, F]
+        u = conv("down", vertical, image, shift=1)  # [N, H, W, F]
         ul = keras.layers.Add(dtype=dtype)(
             [
-                Shift("down", dtype=dtype)(conv("down", (1, cols), image)),
-                Shift("right", dtype=dtype)(
-                    conv("down_right", (rows - 1, max(cols // 2, 1)), image)
-                ),
+                conv("down", (1, cols), image, shift=1),
+                conv("down_right", (rows - 1, max(cols // 2, 1)), image, shift=1),
             ]
         )  # [N, H, W, F]
 

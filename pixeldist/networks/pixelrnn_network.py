@@ -10,7 +10,11 @@ from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
 from pixeldist.layers.masked_conv2d import MaskedConv2D
 from pixeldist.layers.row_lstm import RowLSTM
-from pixeldist.networks.image_network import ImageNetwork
+from pixeldist.networks.image_network import (
+    ImageNetwork,
+    check_integer,
+    check_num_filters,
+)
 from pixeldist.networks.network_inputs import network_inputs
 
 CELLS = {"row_lstm": RowLSTM, "diagonal_bilstm": DiagonalBiLSTM}
@@ -73,9 +77,8 @@ class PixelRNNNetwork(ImageNetwork):
         arguments = dict(locals())
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {tuple(CELLS)}, got {cell!r}.")
-        image_shape = tuple(int(d) for d in image_shape)
-        if conditional_shape is not None:
-            conditional_shape = tuple(int(d) for d in conditional_shape)
+        num_layers = check_integer("num_layers", num_layers, 1)
+        num_filters = check_num_filters(num_filters, num_channel_groups)
         image, condition = network_inputs(
             image_shape, num_classes, conditional_shape, dtype
         )

@@ -1,5 +1,12 @@
-"""Raster-order generation loops shared by the image distributions."""
+"""Raster-order generation: the cached incremental network and the samplers."""
 
+from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
+from pixeldist.sampling.raster_generator import RasterGenerator
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 
-__all__ = ["sample_by_recomputation"]
+__all__ = [
+    "IncrementalNetwork",
+    "NoCachedStepError",
+    "RasterGenerator",
+    "sample_by_recomputation",
+]

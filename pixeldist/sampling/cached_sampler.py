@@ -10,41 +10,19 @@ reference sampler for one seed (up to floating-point rounding of the network
 outputs, which changes a draw only when a uniform falls within rounding
 distance of a bin edge of the inverse CDF).
 
-#### The incremental-network interface
+The incremental network is a `pixeldist.sampling.IncrementalNetwork`
+(see its interface): per generation `prepare(condition)` and
+`initial_state(batch_size)`, per row `start_row`, per pixel and channel group
+`write_pixel` then `step`. At pixel p the loop writes the pixel's known
+channels (the rest hold their initial values, which the network's
+causality ignores), steps once per channel group on the same incoming state,
+draws that group's values, and finally writes the whole pixel: the caches
+then hold it for the later positions.
 
-An object `net` plugged into `sample_with_cache` provides:
-
-- `net.prepare(condition)`: computes, in the current graph, what depends on
-  the condition and the weights only (conditional biases, masked and reshaped
-  kernels), once per generation, for the `step`s that follow in that graph.
-- `net.initial_state(batch_size, condition) -> state`: calls `prepare` and
-  returns empty caches for a generation of `batch_size` images (a nest of
-  tensors, the `tf.while_loop` variables; their shapes must not change from
-  step to step, and they hold everything a later graph needs to resume).
-- `net.start_row(state, row) -> state`, or `net.start_row = None`: called at
-  the first pixel of each row, before any `write_pixel` of that row. For the
-  work a whole row shares (Gated PixelCNN's vertical stack, a Row LSTM's
-  state-to-state convolution).
-- `net.write_pixel(state, pixel, row, col) -> state`: records the (possibly
-  partial) value of pixel `(row, col)`, `pixel [N, C]` already scaled to the
-  network's input range. Called before every `step` at that position, and
-  once more with the final value after the pixel's last channel group is
-  drawn. It must overwrite: writing twice at one position keeps the last.
-- `net.step(state, row, col) -> (raw [N, P], state)`: the network outputs at
-  pixel `(row, col)` given the caches of earlier positions and the pixel
-  written at `(row, col)`; updates the caches at `(row, col)`. It may be
-  called once per channel group at one position, each time on the same
-  incoming state (the state before the pixel plus `write_pixel`), so its
-  result must depend on the incoming caches only through earlier positions
-  and the current pixel, never on an earlier `step` at the same position.
-  Output group g must ignore the current pixel's channels >= g (the network's
-  causality) — the unknown channels hold arbitrary values.
-
-The loop runs over rows, then over the columns of a row, so `start_row` costs
-nothing per pixel. Pixels before `first_pixel` (image completion) are not
-drawn: the loop writes the known value and runs one `step` per pixel to fill
-the caches (their raw outputs are unused, and XLA drops that work). Models
-without an incremental network use `sample_by_recomputation`.
+The loop runs over rows, then over the columns of a row, so `start_row`
+costs nothing per pixel. Pixels before `first_pixel` (image completion) are
+not drawn: the loop writes the known value and runs one `step` per pixel to
+fill the caches (their raw outputs are unused, and XLA drops that work).
 
 The whole generation is meant to run in one `tf.function(jit_compile=True)`:
 on a CPU the per-step overhead of op dispatch, not the arithmetic, decides the
@@ -64,19 +42,7 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-
-def write_at(buffer: tf.Tensor, position, values: tf.Tensor) -> tf.Tensor:
-    """`buffer [N, *S, D]` with `buffer[:, *position] = values [N, D]`.
-
-    `position` holds one scalar index tensor per dimension of `S`. One scatter
-    (an in-place dynamic update under XLA), so caches can be updated at a
-    position given by loop tensors.
-    """
-    batch = tf.shape(values)[0]
-    indices = tf.stack(
-        [tf.range(batch)] + [tf.fill([batch], index) for index in position], axis=1
-    )  # [N, 1 + len(S)]
-    return tf.tensor_scatter_nd_update(buffer, indices, values)
+from pixeldist.layers.cached_step import write_at
 
 
 def sample_with_cache(
@@ -115,9 +81,13 @@ def sample_with_cache(
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
     """
     _, height, width, _ = initial_images.shape
-    state = start_cache(network, initial_images, first_pixel, scale_pixels, condition)
+    constants = network.prepare(condition)
+    state = _start_prepared(
+        network, constants, initial_images, first_pixel, scale_pixels
+    )
     images, _ = _draw_prepared(
         network,
+        constants,
         head,
         noise,
         temperature,
@@ -150,17 +120,25 @@ def start_cache(
     Returns:
       The state (a nest of tensors) to pass to `draw_with_cache`.
     """
-    batch = tf.shape(initial_images)[0]
+    constants = network.prepare(condition)
+    return _start_prepared(
+        network, constants, initial_images, first_pixel, scale_pixels
+    )
+
+
+def _start_prepared(network, constants, initial_images, first_pixel, scale_pixels):
+    """`start_cache` for a network prepared in this graph (`constants`)."""
     channels = initial_images.shape[-1]
 
     def known_pixel(row, col, carry, state):
         pixel = scale_pixels(_read_pixel(initial_images, row, col, channels))
-        _, state = network.step(network.write_pixel(state, pixel, row, col), row, col)
+        written = network.write_pixel(state, pixel, row, col)
+        _, state = network.step(constants, written, row, col)
         return carry, state
 
-    state = network.initial_state(batch, condition)
+    state = network.initial_state(tf.shape(initial_images)[0])
     _, state = _raster_loop(
-        network, initial_images.shape, 0, first_pixel, known_pixel, (), state
+        network, constants, initial_images.shape, 0, first_pixel, known_pixel, (), state
     )
     return state
 
@@ -195,14 +173,32 @@ def draw_with_cache(
       `(images, state)`: the canvas with the new pixels, and the caches for a
       `draw_with_cache` from `stop`.
     """
-    network.prepare(condition)
+    constants = network.prepare(condition)
     return _draw_prepared(
-        network, head, noise, temperature, images, state, start, stop, scale_pixels
+        network,
+        constants,
+        head,
+        noise,
+        temperature,
+        images,
+        state,
+        start,
+        stop,
+        scale_pixels,
     )
 
 
 def _draw_prepared(
-    network, head, noise, temperature, images, state, start, stop, scale_pixels
+    network,
+    constants,
+    head,
+    noise,
+    temperature,
+    images,
+    state,
+    start,
+    stop,
+    scale_pixels,
 ):
     """`draw_with_cache` for a network already prepared in this graph."""
     _, height, width, channels = images.shape
@@ -216,7 +212,7 @@ def _draw_prepared(
         pixel_noise = tf.gather(noise, row * width + col, axis=1)  # [N, C + 1]
         for group in range(groups):
             written = network.write_pixel(state, scale_pixels(pixel), row, col)
-            raw, stepped = network.step(written, row, col)  # [N, P]
+            raw, stepped = network.step(constants, written, row, col)  # [N, P]
             law = head.distribution(raw, temperature)
             values = tf.cast(law.sample_from_noise(pixel_noise), images.dtype)
             if groups == 1:
@@ -227,7 +223,9 @@ def _draw_prepared(
         images = write_at(images, (row, col), pixel)  # [N, H, W, C]
         return images, state
 
-    return _raster_loop(network, images.shape, start, stop, drawn_pixel, images, state)
+    return _raster_loop(
+        network, constants, images.shape, start, stop, drawn_pixel, images, state
+    )
 
 
 def _read_pixel(images, row, col, channels):
@@ -237,11 +235,16 @@ def _read_pixel(images, row, col, channels):
     )
 
 
-def _raster_loop(network, image_shape, start, stop, body, carry, state):
+def _raster_loop(network, constants, image_shape, start, stop, body, carry, state):
     """`carry, state = body(row, col, carry, state)` for raster indices in
     `[start, stop)`, as a loop over rows of loops over columns, so that the
     row-level work (`network.start_row`) runs once per row, outside the
-    per-pixel loop."""
+    per-pixel loop.
+
+    A row resumed in its middle starts again: a row step reads earlier rows
+    only and writes its own (`CachedStep`), so it gives the same state, and
+    the loop needs no branch (an XLA conditional would pass, and may copy,
+    every cache at every row)."""
     _, height, width, _ = image_shape
     start = tf.cast(start, tf.int32)
     stop = tf.cast(stop, tf.int32)
@@ -249,12 +252,7 @@ def _raster_loop(network, image_shape, start, stop, body, carry, state):
     def row_body(row, carry, state):
         first_col = tf.where(tf.equal(row, start // width), start % width, 0)
         stop_col = tf.minimum(width, stop - row * width)
-        if network.start_row is not None:
-            state = tf.cond(
-                tf.equal(first_col, 0),
-                lambda: network.start_row(state, row),
-                lambda: state,
-            )
+        state = network.start_row(constants, state, row)
 
         def col_body(col, carry, state):
             return col + 1, *body(row, col, carry, state)

@@ -38,8 +38,6 @@ def test_old_model_file_loads_with_the_same_log_prob(stem):
     assert isinstance(model, pixeldist.DensityModel)
     recorded = np.load(FOLDER / f"{stem}.npz")
     dist = model.distribution
-    kwargs = (
-        {"conditional_input": recorded["labels"]} if dist.is_conditional else {}
-    )
+    kwargs = {"conditional_input": recorded["labels"]} if dist.is_conditional else {}
     log_prob = dist.log_prob(recorded["images"], **kwargs).numpy()
     np.testing.assert_allclose(log_prob, recorded["log_prob"], rtol=1e-5, atol=0)

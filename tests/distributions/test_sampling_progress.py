@@ -50,9 +50,9 @@ def test_completion_with_progress_counts_the_missing_rows(dist, capsys):
 
 def test_progress_reuses_one_compiled_graph_per_row_call(dist):
     dist.sample(2, seed=1, conditional_input=[0, 1], progress=True)
-    traces = dist._draw_fast.experimental_get_tracing_count()
+    traces = dist._generator._draw.experimental_get_tracing_count()
     dist.sample(2, seed=2, conditional_input=[1, 1], progress=True, temperature=2.0)
-    assert dist._draw_fast.experimental_get_tracing_count() == traces
+    assert dist._generator._draw.experimental_get_tracing_count() == traces
 
 
 def test_progress_needs_eager_execution(dist):

@@ -3,6 +3,8 @@
 import pathlib
 import re
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -22,6 +24,17 @@ def test_usage_section_runs(tmp_path, monkeypatch):
     assert (tmp_path / "digits.keras").exists()
     assert namespace["samples"].shape == (10, 8, 8, 1)
     assert namespace["threes"].shape == (16, 8, 8, 1)
+
+
+def test_your_own_architecture_section_runs():
+    """The example's own assertion checks fast against naive sampling."""
+    (block,) = _python_blocks("Your own architecture")
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    dist = namespace["dist"]
+    assert dist._generator.incremental_network is not None
+    assert namespace["fast"].shape == (4, 8, 8, 1)
+    assert len(np.unique(namespace["fast"])) > 2
 
 
 def test_set_up_commands_match_ci():

@@ -1,20 +1,10 @@
-import importlib.util
-import pathlib
+"""The custom Keras model example trains."""
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _example(name):
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "examples" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from harness import load_example
 
 
 def test_custom_keras_model_trains():
-    history, bits = _example("custom_keras_model").main(
+    history, bits = load_example("custom_keras_model").main(
         ["--epochs", "2", "--num-layers", "1", "--num-filters", "16"]
     )
     losses = history.history["loss"]

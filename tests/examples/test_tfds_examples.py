@@ -1,30 +1,17 @@
 """The TFDS examples run end to end on mock data (no download) with small settings."""
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+from harness import load_example
 from PIL import Image
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _example(name):
-    spec = importlib.util.spec_from_file_location(
-        name, ROOT / "examples" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("cell", ["row_lstm", "diagonal_bilstm"])
 def test_mnist_pixelrnn(cell, tmp_path):
     out = tmp_path / "grid.png"
     with tfds.testing.mock_data(num_examples=64):
-        bits = _example("mnist_pixelrnn").main(
+        bits = load_example("mnist_pixelrnn").main(
             [
                 "--cell",
                 cell,
@@ -53,7 +40,7 @@ def test_mnist_pixelrnn(cell, tmp_path):
 def test_quickdraw_conditional(tmp_path):
     out = tmp_path / "quickdraw.png"
     with tfds.testing.mock_data(num_examples=1500):
-        bits = _example("quickdraw_conditional").main(
+        bits = load_example("quickdraw_conditional").main(
             [
                 "--epochs",
                 "1",
@@ -86,7 +73,7 @@ def test_quickdraw_conditional(tmp_path):
 def test_cifar10_pixelcnn_plus_plus(distribute, tmp_path):
     out = tmp_path / "cifar.png"
     with tfds.testing.mock_data(num_examples=16):
-        bits = _example("cifar10_pixelcnn_plus_plus").main(
+        bits = load_example("cifar10_pixelcnn_plus_plus").main(
             [
                 "--epochs",
                 "1",
@@ -121,7 +108,7 @@ def test_cifar10_pixelcnn_plus_plus(distribute, tmp_path):
 def test_gated_pixelcnn_fashion_mnist(tmp_path):
     out = tmp_path / "fashion.png"
     with tfds.testing.mock_data(num_examples=32):
-        bits = _example("gated_pixelcnn_fashion_mnist").main(
+        bits = load_example("gated_pixelcnn_fashion_mnist").main(
             [
                 "--epochs",
                 "1",

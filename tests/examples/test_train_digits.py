@@ -1,19 +1,11 @@
 """The README's main job, with small settings."""
 
-import importlib.util
-import pathlib
-
+from harness import load_example
 from PIL import Image
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_train_digits_writes_a_grid(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        "train_digits", ROOT / "examples" / "train_digits.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("train_digits")
     out = tmp_path / "grid.png"
     bits = module.main(
         [

@@ -7,6 +7,7 @@ this layer has none, so its other checks are done here.
 import keras
 import numpy as np
 import tensorflow as tf
+from harness import assert_steps_match_call
 
 from pixeldist.layers.concat_elu import ConcatELU
 
@@ -28,3 +29,10 @@ def test_keeps_both_signs():
     """Unlike an ELU, x and -x give different outputs (the information is kept)."""
     x = tf.constant([[1.5, -0.5]])
     assert not np.allclose(ConcatELU()(x), ConcatELU()(-x))
+
+
+def test_cached_steps_equal_call():
+    """Position-wise: the incremental network calls it on each position."""
+    x = np.random.default_rng(3).normal(size=(2, 3, 4, 3)).astype(np.float32)
+    inputs = keras.Input((3, 4, 3))
+    assert_steps_match_call(keras.Model(inputs, ConcatELU()(inputs)), x)

@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights, run_layer_test
+from harness import assert_steps_match_call, perturb_weights, run_layer_test
 from scipy.special import expit
 
+from pixeldist.layers import ConditionalBias
 from pixeldist.layers.causal_mask import channel_group
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
 
@@ -169,3 +170,16 @@ def test_dtypes():
     layer = DiagonalBiLSTM(2, dtype="float64")
     assert layer(x).dtype == tf.float64
     assert all(w.dtype == "float64" for w in layer.weights)
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_cached_steps_equal_call(groups):
+    """The right-to-left pass over the row above at each row's start, one
+    left-to-right step per position."""
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
+    inputs, label = keras.Input((4, 5, 3)), keras.Input((), dtype="int32")
+    gate_bias = ConditionalBias(4 * 6, 2)(label)
+    lstm = DiagonalBiLSTM(6, groups)
+    model = keras.Model([inputs, label], lstm(inputs, gate_bias=gate_bias))
+    perturb_weights(model, 0.3)
+    assert_steps_match_call(model, x, np.array([1, 0]))

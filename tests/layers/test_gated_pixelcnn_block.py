@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights, run_layer_test
+from harness import assert_steps_match_call, perturb_weights, run_layer_test
 
+from pixeldist.layers import Shift
 from pixeldist.layers.gated_pixelcnn_block import GatedPixelCNNBlock
 
 
@@ -34,6 +35,7 @@ def test_layer_harness(mask_type, groups):
         dict(filters=6, kernel_size=3, mask_type=mask_type, num_channel_groups=groups),
         data,
         (2, 4, 5, 12),
+        step_input=None,  # a test-only wrapper: `test_cached_steps_equal_call`
     )
 
 
@@ -159,3 +161,20 @@ def test_config_round_trip():
     assert clone.get_config() == config
     assert (clone.filters, clone.kernel_size, clone.mask_type) == (8, 5, "A")
     assert (clone.num_channel_groups, clone.num_classes) == (3, 7)
+
+
+@pytest.mark.parametrize("mask_type", ["A", "B"])
+@pytest.mark.parametrize("groups", [1, 3])
+def test_cached_steps_equal_call(mask_type, groups):
+    """The vertical stack once per row (mask A reads rows above the input;
+    mask B's vertical input is known by rows), the horizontal one per
+    position; both outputs of the block are compared."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 4, 5, 6)).astype(np.float32)
+    inputs, label = keras.Input((4, 5, 6)), keras.Input((), dtype="int32")
+    vertical = inputs if mask_type == "A" else Shift("down")(inputs)
+    block = GatedPixelCNNBlock(6, 3, mask_type, groups, num_classes=2)
+    outputs = block([vertical, inputs], condition=label)
+    model = keras.Model([inputs, label], keras.layers.Concatenate()(outputs))
+    perturb_weights(model, 0.3)
+    assert_steps_match_call(model, x, np.array([1, 0]))

@@ -4,8 +4,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights, run_layer_test, run_model_saving_test
+from harness import (
+    assert_steps_match_call,
+    perturb_weights,
+    run_layer_test,
+    run_model_saving_test,
+)
 
+from pixeldist.layers import Shift
 from pixeldist.layers.gated_residual_block import GatedResidualBlock
 
 
@@ -19,6 +25,7 @@ def test_layer_harness(direction, activation):
         dict(direction=direction, activation=activation, dropout_p=0.2),
         data,
         (2, 4, 5, 3),
+        step_input="row" if direction == "down" else "position",
     )
 
 
@@ -106,3 +113,31 @@ def test_bad_arguments():
         GatedResidualBlock("down", activation="no_such_activation")
     with pytest.raises(ValueError, match="dropout_p"):
         GatedResidualBlock("down", dropout_p=1.0)
+
+
+@pytest.mark.parametrize(
+    "direction, auxiliary, activation",
+    [
+        ("down", None, "concat_elu"),
+        ("down", "row", "elu"),
+        ("down_right", "row", "concat_elu"),
+        ("down_right", "position", "sigmoid"),  # f(0) != 0 outside the image
+    ],
+)
+def test_cached_steps_equal_call(direction, auxiliary, activation):
+    """A "down" block reads its row to the right: its inputs are known by
+    rows (shifted down here); a "down_right" block steps per position. The
+    block caches `f(x)` and `f(c)`, so the padding stays zero for any `f`."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
+    labels = np.array([1, 0])
+    inputs, label = keras.Input((3, 4, 4)), keras.Input((), dtype="int32")
+    rows = Shift("down")(inputs)
+    block = GatedResidualBlock(
+        direction, activation=activation, use_data_init=False, num_classes=2
+    )
+    aux = {"row": rows, "position": inputs, None: None}[auxiliary]
+    main = rows if direction == "down" else inputs
+    model = keras.Model([inputs, label], block(main, auxiliary=aux, condition=label))
+    perturb_weights(model, 0.3)
+    assert_steps_match_call(model, x, labels)

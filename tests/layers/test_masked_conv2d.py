@@ -1,11 +1,12 @@
 """MaskedConv2D: the shared layer checks, and causality for any weights."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import perturb_weights, run_layer_test
+from harness import assert_steps_match_call, perturb_weights, run_layer_test
 
-from pixeldist.layers import MaskedConv2D
+from pixeldist.layers import MaskedConv2D, Shift
 
 
 @pytest.mark.parametrize("mask_type, groups", [("A", 1), ("B", 1), ("A", 3), ("B", 3)])
@@ -42,3 +43,19 @@ def test_mixed_precision_dtype():
     layer = MaskedConv2D(2, 3, "B", dtype="mixed_float16")
     out = layer(np.ones((1, 3, 3, 1), np.float32))
     assert out.dtype == tf.float16
+
+
+@pytest.mark.parametrize(
+    "kernel_size, mask_type, groups, row_input",
+    [(1, "B", 1, False), (3, "A", 3, False), (5, "B", 3, False), (3, "B", 1, True)],
+)
+def test_cached_steps_equal_call(kernel_size, mask_type, groups, row_input):
+    """One matmul of the cached window per position (or a correlation per row
+    for an input known by rows) gives `call`'s outputs."""
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
+    inputs = keras.Input((4, 5, 3))
+    y = Shift("down")(inputs) if row_input else inputs
+    layer = MaskedConv2D(6, kernel_size, mask_type, groups)
+    model = keras.Model(inputs, layer(y))
+    perturb_weights(layer, 0.3)
+    assert_steps_match_call(model, x)

@@ -7,6 +7,7 @@ this layer has none, so its other checks are done here.
 import keras
 import numpy as np
 import pytest
+from harness import assert_steps_match_call
 
 from pixeldist.layers.shift import Shift
 
@@ -29,3 +30,14 @@ def test_values_shapes_and_config(direction):
 def test_bad_direction():
     with pytest.raises(ValueError, match="direction"):
         Shift("up")
+
+
+@pytest.mark.parametrize("directions", [("down",), ("right",), ("down", "right")])
+def test_cached_steps_equal_call(directions):
+    """A shift down gives whole rows at each row's start, from the row above."""
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
+    inputs = keras.Input((4, 5, 3))
+    y = inputs
+    for direction in directions:
+        y = Shift(direction)(y)
+    assert_steps_match_call(keras.Model(inputs, y), x)

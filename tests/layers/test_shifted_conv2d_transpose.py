@@ -1,10 +1,12 @@
 """ShiftedConv2DTranspose: layer checks, values by explicit scatter, what it writes."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import run_layer_test
+from harness import assert_steps_match_call, perturb_weights, run_layer_test
 
+from pixeldist.layers.shifted_conv2d import ShiftedConv2D
 from pixeldist.layers.shifted_conv2d_transpose import ShiftedConv2DTranspose
 
 
@@ -30,6 +32,7 @@ def test_layer_harness(direction):
         dict(filters=4, direction=direction),
         data,
         (2, 4, 6, 4),
+        step_input=None,  # a coarse input: `test_cached_steps_equal_call`
     )
 
 
@@ -94,3 +97,19 @@ def test_centred_columns_need_room():
     with pytest.raises(ValueError, match="width"):
         ShiftedConv2DTranspose(2, (2, 3), "down", strides=3)
     ShiftedConv2DTranspose(2, (2, 3), "down_right", strides=3)  # no centring needed
+
+
+@pytest.mark.parametrize("direction", ["down", "down_right"])
+def test_cached_steps_equal_call(direction):
+    """Up-sampling a coarse map: the steps write each coarse value into a
+    dilated cache and correlate it with the flipped kernel. The "down" layer
+    reads columns right of the output, so its input is the vertical stream
+    (known by rows); the "down_right" one steps from a position input."""
+    x = np.random.default_rng(3).normal(size=(2, 4, 6, 3)).astype(np.float32)
+    inputs = keras.Input((4, 6, 3))
+    shift = 1 if direction == "down" else 0
+    coarse = ShiftedConv2D(5, None, direction, 2, shift, use_data_init=False)
+    up = ShiftedConv2DTranspose(4, None, direction, use_data_init=False)
+    model = keras.Model(inputs, up(coarse(inputs)))
+    perturb_weights(model, 0.3)
+    assert_steps_match_call(model, x)

@@ -79,7 +79,7 @@ def _drawable_at_bin_edge(dist, images, noise, labels, position, value):
 
 
 def _noise(dist, seed):
-    return dist._generation_noise(NUM_IMAGES, seed).numpy()
+    return dist._generator.noise(NUM_IMAGES, seed).numpy()
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: "-".join(case))

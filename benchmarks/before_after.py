@@ -1,0 +1,121 @@
+"""Sampling speed of this checkout against an earlier commit, in one process.
+
+The earlier commit's `pixeldist/` is exported with `git archive` into a
+temporary folder as the package `pixeldist_before` (imports and Keras
+registrations renamed), so both versions run side by side on the same
+machine, interleaved: the machine's noise hits both alike. Each model is
+built by the current code, its weights copied into the earlier version's
+model, and both sample the same images (checked), so the times compare the
+samplers alone.
+
+Prints, per model and size, the median of `--repeats` second calls of
+`sample(batch, method="fast")` for both versions and their ratio:
+
+    python benchmarks/before_after.py --before e0261a7
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import os
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from sampling_speed import MODELS, SIZES  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def import_before(revision: str):
+    """The package `pixeldist` of `revision`, imported as `pixeldist_before`."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "pixeldist"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="pixeldist-before-"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    (folder / "pixeldist").rename(folder / "pixeldist_before")
+    for path in (folder / "pixeldist_before").rglob("*.py"):
+        text = path.read_text()
+        text = re.sub(r"\bpixeldist\.", "pixeldist_before.", text)
+        text = re.sub(r"\bimport pixeldist\b", "import pixeldist_before", text)
+        text = text.replace('package="pixeldist"', 'package="pixeldist_before"')
+        path.write_text(text)
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("pixeldist_before")
+
+
+def as_before(before, dist):
+    """The earlier version's model of `dist`'s class and arguments, same weights."""
+    cls = getattr(before, type(dist).__name__)
+    config = dist.get_config()
+    config.pop("zero_border", None)
+    other = cls.from_config(config)
+    other.network.set_weights(dist.network.get_weights())
+    return other
+
+
+def second_call_seconds(dist, batch: int, seed: int) -> tuple[float, np.ndarray]:
+    start = time.perf_counter()
+    images = dist.sample(batch, seed=seed).numpy()
+    return time.perf_counter() - start, images
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", required=True, help="git revision to compare")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    before = import_before(args.before)
+    header = (
+        f"{'model':<64} {'image':>8} {'batch':>5} {'before s':>9} "
+        f"{'after s':>8} {'after/before':>13} {'same images':>12}"
+    )
+    print(f"before: {args.before}; after: this checkout; TF {tf.__version__}")
+    print(header)
+    print("-" * len(header))
+    for name, factory in MODELS.items():
+        for shape, batch in SIZES:
+            keras.utils.set_random_seed(0)
+            after_dist = factory(shape)
+            if not hasattr(before, type(after_dist).__name__):
+                continue  # a user's own class: nothing to compare
+            before_dist = as_before(before, after_dist)
+            times = {"before": [], "after": []}
+            same = True
+            for dist in (before_dist, after_dist):
+                dist.sample(batch, seed=0).numpy()  # trace and compile
+            for repeat in range(args.repeats):
+                images = {}
+                for version, dist in (("before", before_dist), ("after", after_dist)):
+                    seconds, images[version] = second_call_seconds(dist, batch, repeat)
+                    times[version].append(seconds)
+                same = same and np.array_equal(images["before"], images["after"])
+            old, new = (statistics.median(times[v]) for v in ("before", "after"))
+            size = "×".join(str(d) for d in shape)
+            print(
+                f"{name:<64} {size:>8} {batch:>5} {old:>9.3f} {new:>8.3f} "
+                f"{new / old:>13.2f} {str(same):>12}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

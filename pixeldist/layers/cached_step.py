@@ -1,0 +1,133 @@
+"""The cached evaluation a causal layer defines beside its `call`."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from pixeldist.layers.step_input import StepInput
+
+
+class CachedStep:
+    """Mixin of a causal layer that can be evaluated one raster position at a time.
+
+    Raster-order generation needs a network's outputs at one position after
+    another. Re-running `call` on the whole image at every step costs
+    `O(H·W)` positions per step; instead every layer that defines `call`
+    also defines here what it prepares once per generation, what it computes
+    once per image row and what it computes at one position, reading the
+    earlier values it needs from caches (Ramachandran et al. 2017).
+    `pixeldist.sampling.IncrementalNetwork` drives these methods over a
+    functional network in raster order, so any network made of such layers
+    samples fast, and a layer's own test proves that its steps equal its
+    `call`.
+
+    Tensor arguments of the call arrive in the same positions and keywords
+    as in the call: as `StepInput`s, or, when they are constant during a
+    generation (`Schedule.CONSTANT`: the condition), as the tensor itself.
+    Non-tensor arguments arrive as they were given.
+
+    - `plan_steps(*inputs, **kwargs)`: returns the `Schedule` of the output
+      (a list for several outputs) for the schedules of the inputs, and calls
+      `input.keep(window)` for every input whose earlier values a step reads.
+      Raises `ValueError` when the inputs' schedules make the layer non-causal
+      (a convolution reading the current row to the right of the position
+      from an input that is not known for the whole row in advance).
+    - `prepare_steps(*inputs, **kwargs) -> constants`: once per generation,
+      in the graph of the generation: effective (masked, weight-normalized)
+      kernels, conditional terms. Returned, never kept on the layer.
+    - `initial_step_state(batch_size, *inputs, **kwargs) -> state`: the
+      layer's own caches (a nest of zero tensors), beyond its inputs': the
+      activations inside a block, recurrent states.
+    - `row_step(constants, state, row, *inputs, **kwargs) -> (outputs, state)`:
+      at the start of output row `row` (at the output's resolution), before
+      any position of it. Returns the `Schedule.ROW` outputs for the row,
+      `[N, W_l, F]` (None for the other outputs).
+    - `position_step(constants, state, row, col, *inputs, **kwargs)
+      -> (outputs, state)`: the `Schedule.POSITION` outputs at `(row, col)`,
+      `[N, F]` (None for the others).
+
+    A step writes the layer's own caches at its own position (row) only,
+    and reads at earlier positions (rows) or its own: so it may run several
+    times at one position (once per channel group of a pixel, always on the
+    same incoming state), a row step again when a generation resumes in the
+    middle of a row, and either again at a coarse position shared by several
+    image positions, and each time it returns the same values. Caches start
+    as zeros and hold only finite values, so masked entries that meet
+    unwritten ones contribute zero. Read caches with `StepInput.read` (a
+    gather): under XLA a slice of a cache that the step then writes makes a
+    copy of the whole cache at every step.
+
+    #### References
+
+    [1]: Prajit Ramachandran, Tom Le Paine, Pooya Khorrami, Mohammad
+         Babaeizadeh, Shiyu Chang, Yang Zhang, Mark A. Hasegawa-Johnson, Roy
+         H. Campbell, Thomas S. Huang. Fast Generation for Convolutional
+         Autoregressive Models. ICLR 2017 workshop.
+         https://arxiv.org/abs/1704.06001
+    """
+
+    def plan_steps(self, *inputs, **kwargs):
+        raise NotImplementedError
+
+    def prepare_steps(self, *inputs, **kwargs):
+        return ()
+
+    def initial_step_state(self, batch_size, *inputs, **kwargs):
+        return ()
+
+    def row_step(self, constants, state, row, *inputs, **kwargs):
+        return None, state
+
+    def position_step(self, constants, state, row, col, *inputs, **kwargs):
+        raise NotImplementedError
+
+
+def write_at(buffer: tf.Tensor, position, values: tf.Tensor) -> tf.Tensor:
+    """`buffer [N, *S, D]` with `buffer[:, *position] = values`.
+
+    `position` holds one scalar index per leading dimension of `S`;
+    `values` is `[N, *S[len(position):], D]`. One scatter (an in-place
+    update under XLA), so caches can be written at loop-tensor positions.
+    """
+    batch = tf.shape(values)[0]
+    indices = tf.stack(
+        [tf.range(batch)] + [tf.fill([batch], index) for index in position], axis=1
+    )  # [N, 1 + len(position)]
+    return tf.tensor_scatter_nd_update(buffer, indices, values)
+
+
+def new_cache(batch_size, shape, padding, dtype) -> tf.Tensor:
+    """Zeros `[N, above + H, left + W + right, D]` for a map of `shape`
+    `(H, W, D)` with `padding` `(above, left, right)`."""
+    (height, width, depth), (above, left, right) = shape, padding
+    return tf.zeros([batch_size, above + height, left + width + right, depth], dtype)
+
+
+def write_cache(cache, padding, value, row, col=None) -> tf.Tensor:
+    """`cache` with `value` written at `(row, col)` (`[N, D]`), or at the
+    whole row `row` when `col` is None (`[N, W, D]`)."""
+    above, left, right = padding
+    value = tf.cast(value, cache.dtype)
+    if col is None:
+        value = tf.pad(value, [[0, 0], [left, right], [0, 0]])
+        return write_at(cache, (above + row,), value)
+    return write_at(cache, (above + row, left + col), value)
+
+
+def cache_input(cache, padding, shape) -> StepInput:
+    """A layer's own cache as a `StepInput`, for a `ShiftedWindow` to read."""
+    return StepInput(None, shape, cache.dtype, cache=cache, padding=padding)
+
+
+def matmul_window(window: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+    """`window [N, ...]` flattened times `kernel [K, F]` (a kernel reshaped
+    to `[rows · cols · C, F]`), `[N, F]`: a correlation at one position."""
+    flat = tf.reshape(window, [tf.shape(window)[0], -1])
+    return tf.matmul(tf.cast(flat, kernel.dtype), kernel)
+
+
+def correlate_row(window: tf.Tensor, kernel: tf.Tensor, col_stride: int = 1):
+    """A 'valid' correlation of `window [N, rows, W', C]` with
+    `kernel [rows, cols, C, F]`, `[N, W_out, F]`: a correlation over a row."""
+    window = tf.cast(window, kernel.dtype)
+    return tf.nn.conv2d(window, kernel, [1, 1, col_stride, 1], "VALID")[:, 0]

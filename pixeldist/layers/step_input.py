@@ -1,0 +1,76 @@
+"""What a layer's cached step sees of one of its tensor inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import tensorflow as tf
+
+from pixeldist.layers.step_schedule import Schedule
+
+
+class StepInput:
+    """One tensor input of a layer's cached step: its value now, and a cache.
+
+    `pixeldist.sampling.IncrementalNetwork` hands one to a `CachedStep`
+    layer for each tensor argument of its call. When it plans (`plan_steps`),
+    only `schedule`, `shape` and `dtype` are set, and `keep(window)` asks
+    that the input's earlier values be kept in a zero-padded cache large
+    enough for `window` (a `ShiftedWindow`). During a step:
+
+    - `value` is the input at the step's position, `[N, D]` (a position
+      step), or at its row, `[N, W_l, D]` (a row step); `None` when it is not
+      known then (a position-scheduled input at the start of a row);
+    - `row` and `col` are that position at the input's own resolution;
+    - `read(top, rows, left, cols)` returns `[N, rows, cols, D]` of the
+      cache, in the input's coordinates (negative in the padding): every
+      value computed at an earlier position, or row, and the current one.
+
+    Args:
+      schedule: when the input is computed (`Schedule`).
+      shape: `(H_l, W_l, D)`, the input's shape without the batch.
+      dtype: its dtype.
+      value, cache, padding, row, col: the step's view (see above); `padding`
+        is `(above, left, right)` of `cache`.
+      on_keep: called with each window passed to `keep`.
+    """
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        shape: tuple[int, ...],
+        dtype,
+        value: tf.Tensor | None = None,
+        cache: tf.Tensor | None = None,
+        padding: tuple[int, int, int] = (0, 0, 0),
+        row: tf.Tensor | None = None,
+        col: tf.Tensor | None = None,
+        on_keep: Callable | None = None,
+    ):
+        self.schedule = schedule
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.value = value
+        self.cache = cache
+        self.padding = padding
+        self.row = row
+        self.col = col
+        self._on_keep = on_keep
+
+    def keep(self, window) -> None:
+        """Asks for a cache of this input that `window` can read."""
+        if self._on_keep is None:
+            raise RuntimeError("`keep` is for planning, before the steps run.")
+        self._on_keep(window)
+
+    def read(self, top, rows: int, left, cols: int) -> tf.Tensor:
+        """Rows `top .. top + rows - 1`, columns `left .. left + cols - 1` of
+        the cache, `[N, rows, cols, D]`."""
+        if self.cache is None:
+            raise RuntimeError("This input has no cache: `keep` a window first.")
+        above, before, _ = self.padding
+        # Gathers, not a slice: under XLA a dynamic slice of a loop-carried
+        # cache that the same step then updates makes XLA copy the whole cache
+        # at every step; gathers keep the update in place (and are faster).
+        window = tf.gather(self.cache, top + above + tf.range(rows), axis=1)
+        return tf.gather(window, left + before + tf.range(cols), axis=2)

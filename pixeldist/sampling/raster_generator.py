@@ -1,0 +1,227 @@
+"""Raster-order generation for an image distribution: noise, samplers, progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+from tensorflow_probability.python.internal import samplers
+from tqdm.auto import tqdm
+
+from pixeldist.sampling.cached_sampler import (
+    draw_with_cache,
+    sample_with_cache,
+    start_cache,
+)
+from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
+from pixeldist.sampling.recompute_sampler import sample_by_recomputation
+
+METHODS = ("fast", "naive")
+
+
+class RasterGenerator:
+    """Draws the images of an `AutoregressiveImageDistribution` in raster order.
+
+    All the uniforms of a generation are drawn up front (`noise`): uniform
+    `[k, i, j]` is consumed by image k at pixel (i, j) whatever the sampler,
+    so every exact sampler returns the same images for one seed.
+
+    - `method="fast"`: the cached sampler (`cached_sampler`) over an
+      `IncrementalNetwork` of the distribution's network, built once, in one
+      XLA-compiled loop. A network with a layer that has no cached step
+      samples with the reference loop instead, after a warning (once per
+      distribution) that names the layer.
+    - `method="naive"`: the reference loop (`sample_by_recomputation`), which
+      re-runs the whole network at every step.
+
+    With `progress=True` (eager execution only) the loop runs one compiled
+    call per image row and a tqdm bar on stderr advances by rows; the noise,
+    and so the images, are those of `progress=False`.
+
+    Args:
+      distribution: the `AutoregressiveImageDistribution` whose `network`,
+        `head`, `_pixel_distribution` and `_scale_images` generate.
+    """
+
+    def __init__(self, distribution):
+        self._distribution = distribution
+        self._incremental_network = None
+        self._incremental_network_built = False
+
+    @property
+    def incremental_network(self) -> IncrementalNetwork | None:
+        """The network evaluated one pixel at a time, or None (see above)."""
+        if not self._incremental_network_built:
+            self._incremental_network_built = True
+            try:
+                self._incremental_network = IncrementalNetwork(
+                    self._distribution.network
+                )
+            except NoCachedStepError as error:
+                warnings.warn(
+                    f"{self._distribution.name}: {error}. `method='fast'` samples "
+                    "with the reference loop, which re-runs the whole network at "
+                    "every step (often 100x slower).",
+                    stacklevel=_caller_stacklevel(),
+                )
+        return self._incremental_network
+
+    # -- Arguments -------------------------------------------------------------
+
+    @staticmethod
+    def check_method(method) -> None:
+        if not isinstance(method, str) or method not in METHODS:
+            raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
+
+    @staticmethod
+    def check_progress(progress) -> None:
+        if not isinstance(progress, (bool, np.bool_)):
+            raise ValueError(f"`progress` must be True or False, got {progress!r}.")
+        if progress and not tf.executing_eagerly():
+            raise ValueError(
+                "`progress=True` needs eager execution (a bar cannot advance "
+                "inside a `tf.function`); call with `progress=False` there."
+            )
+
+    @staticmethod
+    def stateless_seed(seed) -> tf.Tensor:
+        """A stateless seed `[2]`: the same int or seed tensor gives the same samples.
+
+        (TFP's `sanitize_seed` draws int seeds from a stateful op, so repeated
+        calls with one int would differ.)
+        """
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            seed = tf.constant(
+                [int(seed) >> 31 & 0x7FFFFFFF, int(seed) & 0x7FFFFFFF], tf.int32
+            )
+        return samplers.sanitize_seed(seed, salt="pixeldist")
+
+    def noise(self, n, seed) -> tf.Tensor:
+        """All the uniforms of a generation, `[n, H, W, C + 1]`."""
+        height, width, channels = self._distribution.image_shape
+        return samplers.uniform(
+            [n, height, width, channels + 1],
+            seed=self.stateless_seed(seed),
+            dtype=self._distribution._network_float(),
+        )
+
+    # -- Generation ------------------------------------------------------------
+
+    def generate(
+        self, method, noise, condition, temperature, initial, first_pixel, progress
+    ) -> tf.Tensor:
+        """Draws raster indices `[first_pixel, H·W)` of the canvas `initial
+        [N, H, W, C]` (the earlier pixels are kept) with `method`, in one
+        compiled call, or one call per row with a progress bar."""
+        height, width, _ = self._distribution.image_shape
+        fast = method == "fast" and self.incremental_network is not None
+        first = tf.constant(first_pixel, tf.int32)
+        if not progress:
+            if fast:
+                return self._fast(noise, condition, temperature, initial, first)
+            end = tf.constant(height * width, tf.int32)
+            return self._naive(noise, condition, temperature, initial, first, end)
+        if fast:
+            state = self._start(initial, first, condition)
+        images = initial
+        first_row = first_pixel // width
+        with tqdm(
+            total=height - first_row, desc="sampling", unit="row", file=sys.stderr
+        ) as bar:
+            for row in range(first_row, height):
+                start = tf.constant(max(first_pixel, row * width), tf.int32)
+                stop = tf.constant((row + 1) * width, tf.int32)
+                if fast:
+                    images, state = self._draw(
+                        noise, condition, temperature, images, state, start, stop
+                    )
+                else:
+                    images = self._naive(
+                        noise, condition, temperature, images, start, stop
+                    )
+                bar.update(1)
+        return images
+
+    def _canvas(self, images):
+        return tf.ensure_shape(images, [None, *self._distribution.image_shape])
+
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _fast(self, noise, condition, temperature, initial, first_pixel):
+        """The cached sampler, in one XLA-compiled graph: no value checks
+        inside (they cannot raise)."""
+        dist = self._distribution
+        return sample_with_cache(
+            self.incremental_network,
+            dist.head,
+            noise,
+            temperature,
+            self._canvas(initial),
+            first_pixel,
+            dist._scale_images,
+            condition,
+        )
+
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _start(self, initial, first_pixel, condition):
+        """The caches after the pixels before `first_pixel` (`_fast` split
+        into calls, for progress bars)."""
+        return start_cache(
+            self.incremental_network,
+            self._canvas(initial),
+            first_pixel,
+            self._distribution._scale_images,
+            condition,
+        )
+
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _draw(self, noise, condition, temperature, images, state, start, stop):
+        """`(images, state)` after drawing raster indices `[start, stop)` from
+        the caches `state` of the pixels before `start`."""
+        dist = self._distribution
+        return draw_with_cache(
+            self.incremental_network,
+            dist.head,
+            noise,
+            temperature,
+            self._canvas(images),
+            state,
+            start,
+            stop,
+            dist._scale_images,
+            condition,
+        )
+
+    @tf.function(reduce_retracing=True)
+    def _naive(self, noise, condition, temperature, initial, first_pixel, stop):
+        """The reference sampler: raster indices `[first_pixel, stop)` drawn,
+        the other pixels copied from `initial`."""
+        dist = self._distribution
+
+        def pixel_distribution(images):
+            return dist._pixel_distribution(images, condition, temperature=temperature)
+
+        return sample_by_recomputation(
+            pixel_distribution,
+            noise,
+            dist.head.num_channel_groups,
+            self._canvas(initial),
+            first_pixel,
+            stop,
+        )
+
+
+def _caller_stacklevel() -> int:
+    """The `stacklevel` of the first frame outside pixeldist, TensorFlow and
+    TFP: the user's call of `sample` or `complete`."""
+    pixeldist_folder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    packages = (pixeldist_folder,) + tuple(
+        os.path.dirname(module.__file__) for module in (tf, tfp)
+    )
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(packages):
+        frame, level = frame.f_back, level + 1
+    return level
