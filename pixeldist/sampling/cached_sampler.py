@@ -81,13 +81,9 @@ def sample_with_cache(
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
     """
     _, height, width, _ = initial_images.shape
-    constants = network.prepare(condition)
-    state = _start_prepared(
-        network, constants, initial_images, first_pixel, scale_pixels
-    )
-    images, _ = _draw_prepared(
+    state = start_cache(network, initial_images, first_pixel, scale_pixels, condition)
+    images, _ = draw_with_cache(
         network,
-        constants,
         head,
         noise,
         temperature,
@@ -96,6 +92,7 @@ def sample_with_cache(
         first_pixel,
         height * width,
         scale_pixels,
+        condition,
     )
     return images
 
@@ -121,17 +118,9 @@ def start_cache(
       The state (a nest of tensors) to pass to `draw_with_cache`.
     """
     constants = network.prepare(condition)
-    return _start_prepared(
-        network, constants, initial_images, first_pixel, scale_pixels
-    )
-
-
-def _start_prepared(network, constants, initial_images, first_pixel, scale_pixels):
-    """`start_cache` for a network prepared in this graph (`constants`)."""
-    channels = initial_images.shape[-1]
 
     def known_pixel(row, col, carry, state):
-        pixel = scale_pixels(_read_pixel(initial_images, row, col, channels))
+        pixel = scale_pixels(_read_pixel(initial_images, row, col))
         written = network.write_pixel(state, pixel, row, col)
         _, state = network.step(constants, written, row, col)
         return carry, state
@@ -173,34 +162,7 @@ def draw_with_cache(
       `(images, state)`: the canvas with the new pixels, and the caches for a
       `draw_with_cache` from `stop`.
     """
-    constants = network.prepare(condition)
-    return _draw_prepared(
-        network,
-        constants,
-        head,
-        noise,
-        temperature,
-        images,
-        state,
-        start,
-        stop,
-        scale_pixels,
-    )
-
-
-def _draw_prepared(
-    network,
-    constants,
-    head,
-    noise,
-    temperature,
-    images,
-    state,
-    start,
-    stop,
-    scale_pixels,
-):
-    """`draw_with_cache` for a network already prepared in this graph."""
+    constants = network.prepare(condition)  # once per graph (XLA merges copies)
     _, height, width, channels = images.shape
     groups = head.num_channel_groups
     batch = tf.shape(images)[0]
@@ -208,7 +170,7 @@ def _draw_prepared(
     channel_index = tf.range(channels)
 
     def drawn_pixel(row, col, images, state):
-        pixel = _read_pixel(images, row, col, channels)  # [N, C], initial values
+        pixel = _read_pixel(images, row, col)  # [N, C], initial values
         pixel_noise = tf.gather(noise, row * width + col, axis=1)  # [N, C + 1]
         for group in range(groups):
             written = network.write_pixel(state, scale_pixels(pixel), row, col)
@@ -228,11 +190,11 @@ def _draw_prepared(
     )
 
 
-def _read_pixel(images, row, col, channels):
-    """`images[:, row, col, :]` as `[N, C]`, for loop-tensor positions."""
-    return tf.reshape(
-        tf.slice(images, [0, row, col, 0], [-1, 1, 1, -1]), [-1, channels]
-    )
+def _read_pixel(images, row, col):
+    """`images[:, row, col, :]` as `[N, C]`, for loop-tensor positions (gathers:
+    a slice of the canvas that the step then writes would be copied, see
+    `StepInput.read`)."""
+    return tf.gather(tf.gather(images, row, axis=1), col, axis=1)
 
 
 def _raster_loop(network, constants, image_shape, start, stop, body, carry, state):
