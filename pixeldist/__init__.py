@@ -6,23 +6,30 @@ the loss of a Keras model and `dist.sample(n, conditional_input=labels)`
 generates images in raster order.
 """
 
-from pixeldist import data
-from pixeldist.distributions.autoregressive_image_distribution import (
-    AutoregressiveImageDistribution,
-)
-from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
-from pixeldist.distributions.pixelcnn import PixelCNN
-from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
-from pixeldist.distributions.pixelrnn import PixelRNN
-from pixeldist.keras_integration.bits_per_dim import bits_per_dim
-from pixeldist.keras_integration.density_model import DensityModel
-from pixeldist.keras_integration.negative_log_likelihood import NegativeLogLikelihood
-from pixeldist.likelihoods.discretized_logistic_mixture import (
-    DiscretizedLogisticMixture,
-)
-from pixeldist.likelihoods.quantized_categorical import QuantizedCategorical
+import importlib
+import os
+import sys
 
 __version__ = "0.1.0"
+
+#: Where each public name lives, relative to this package. A name that is a
+#: subpackage of its own (`data`) maps to that subpackage. To add a public
+#: name, add it here and to `__all__`.
+_PUBLIC_NAMES = {
+    "AutoregressiveImageDistribution": (
+        ".distributions.autoregressive_image_distribution"
+    ),
+    "DensityModel": ".keras_integration.density_model",
+    "DiscretizedLogisticMixture": ".likelihoods.discretized_logistic_mixture",
+    "GatedPixelCNN": ".distributions.gated_pixelcnn",
+    "NegativeLogLikelihood": ".keras_integration.negative_log_likelihood",
+    "PixelCNN": ".distributions.pixelcnn",
+    "PixelCNNPlusPlus": ".distributions.pixelcnn_plus_plus",
+    "PixelRNN": ".distributions.pixelrnn",
+    "QuantizedCategorical": ".likelihoods.quantized_categorical",
+    "data": ".data",
+    "bits_per_dim": ".keras_integration.bits_per_dim",
+}
 
 __all__ = [
     "AutoregressiveImageDistribution",
@@ -37,3 +44,44 @@ __all__ = [
     "data",
     "bits_per_dim",
 ]
+
+
+def __getattr__(name: str):
+    """Imports a public name on first access (PEP 562)."""
+    if name not in _PUBLIC_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_PUBLIC_NAMES[name], __name__)
+    value = module if _PUBLIC_NAMES[name] == f".{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _import_public_names() -> None:
+    """Imports every public name, which registers pixeldist's Keras classes.
+
+    Keras finds the classes of a saved model only once their modules have
+    been imported, so `keras.models.load_model` needs this first.
+    """
+    for name in __all__:
+        __getattr__(name)
+
+
+def _is_the_pixeldist_command() -> bool:
+    """Whether this process is the `pixeldist` console script.
+
+    The command imports this package before it knows whether it will compute
+    anything; it imports the rest itself, so `pixeldist --help` and
+    `pixeldist --version` answer without loading TensorFlow.
+    """
+    program = os.path.basename(sys.argv[0]) if getattr(sys, "argv", None) else ""
+    return program.removesuffix(".exe") == "pixeldist"
+
+
+# Everywhere else `import pixeldist` imports everything, as it always did, so
+# that a saved model loads right after it (`keras.models.load_model`).
+if not _is_the_pixeldist_command():
+    _import_public_names()
