@@ -6,6 +6,18 @@ import numpy as np
 
 from pixeldist.cli.command_error import CommandError
 
+#: The names `pixeldist.data.dataset_info` knows, checked by the argument
+#: parser before TensorFlow loads (a test keeps the two lists equal).
+DATASET_NAMES = (
+    "digits",
+    "mnist",
+    "binarized_mnist",
+    "fashion_mnist",
+    "cifar10",
+    "quickdraw_bitmap",
+    "imagenet_resized/32x32",
+)
+
 
 def data_info(settings: dict, dataset: str | None = None):
     """The `DatasetInfo` of the run's data set (or of `dataset`)."""

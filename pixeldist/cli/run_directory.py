@@ -6,8 +6,6 @@ import json
 import os
 
 from pixeldist.cli.command_error import CommandError
-from pixeldist.keras_integration.model_file import ModelFileError, load_model_file
-from pixeldist.keras_integration.resumable_checkpoint import ResumableCheckpoint
 
 
 class RunDirectory:
@@ -24,6 +22,9 @@ class RunDirectory:
     SETTINGS = "run.json"
     MODEL = "model.keras"
     METRICS = "metrics.json"
+
+    # The model files need TensorFlow; they are imported where a model is
+    # loaded, so that the command checks a run directory before loading it.
 
     def __init__(self, path: str):
         self.path = os.fspath(path)
@@ -54,8 +55,8 @@ class RunDirectory:
 
     # -- models ----------------------------------------------------------------
 
-    def load_model(self):
-        """The trained model (`model.keras`), or a clear error."""
+    def trained_model_path(self) -> str:
+        """The path of `model.keras`, or a clear error if the run has none."""
         self.read_settings()
         path = self.file(self.MODEL)
         if not os.path.isfile(path):
@@ -63,19 +64,31 @@ class RunDirectory:
                 f"Run directory {self.path} holds no trained model ({self.MODEL}); "
                 "train it first with `pixeldist train`."
             )
+        return path
+
+    def load_model(self):
+        """The trained model (`model.keras`), or a clear error."""
+        from pixeldist.keras_integration.model_file import ModelFileError
+
+        path = self.trained_model_path()
         try:
-            return load_model_file(path)
+            return _load_model_file(path)
         except ModelFileError as error:
             raise CommandError(str(error)) from None
 
     def resume_state(self):
         """`(model, state)` of the last completed epoch, or `(None, None)`."""
+        from pixeldist.keras_integration.model_file import ModelFileError
+        from pixeldist.keras_integration.resumable_checkpoint import (
+            ResumableCheckpoint,
+        )
+
         state = ResumableCheckpoint.load_state(self.path)
         checkpoint = self.file(ResumableCheckpoint.CHECKPOINT)
         if state is None or not os.path.isfile(checkpoint):
             return None, None
         try:
-            return load_model_file(checkpoint), state
+            return _load_model_file(checkpoint), state
         except ModelFileError as error:
             raise CommandError(
                 f"Cannot resume: {error} Delete {self.path} to start afresh."
@@ -84,3 +97,13 @@ class RunDirectory:
     def write_metrics(self, metrics: dict) -> None:
         with open(self.file(self.METRICS), "w") as file:
             json.dump(metrics, file, indent=2, sort_keys=True)
+
+
+def _load_model_file(path: str):
+    import pixeldist
+    from pixeldist.keras_integration.model_file import load_model_file
+
+    # Keras finds pixeldist's classes only once their modules are imported,
+    # which the command does not do up front.
+    pixeldist._import_public_names()
+    return load_model_file(path)

@@ -14,10 +14,6 @@ from pixeldist.plotting import save_image_grid
 def run_sample(args) -> int:
     run = RunDirectory(args.run)
     distribution = run.load_model().distribution
-    if args.temperature <= 0:
-        raise CommandError(f"--temperature must be > 0, got {args.temperature}.")
-    if args.num < 1:
-        raise CommandError(f"--num must be >= 1, got {args.num}.")
     classes = distribution.num_classes
     if classes is None:
         if args.labels:

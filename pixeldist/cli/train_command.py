@@ -219,7 +219,7 @@ def _write_samples(run, distribution, settings, per_class, seed, quiet=False):
     real = examples_per_class(load_split(settings, "test"), classes, per_class)
     labels = np.repeat(np.arange(classes), per_class)
     generated = sample_with_progress(
-        distribution, len(labels), labels=labels, seed=seed
+        distribution, len(labels), labels=labels, seed=seed, quiet=quiet
     )
     generated = generated.reshape(classes, per_class, *distribution.image_shape)
     save_class_rows(run.file("samples.png"), real, generated, distribution.high)

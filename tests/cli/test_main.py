@@ -176,7 +176,6 @@ def _corrupt_copy(trained_run, tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["train", "--dataset", "nope", "--epochs", "1"], "Unknown data set 'nope'"),
         (["sample", "--run", "{missing}"], "does not exist"),
         (["sample", "--run", "{empty}"], "not a pixeldist run directory"),
         (["sample", "--run", "{untrained}"], "holds no trained model"),
@@ -210,11 +209,19 @@ def test_user_errors_exit_2_without_traceback(
     assert "Traceback" not in err
 
 
-def test_unknown_model_is_a_usage_error(capsys):
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--model", "pixelgan"], "invalid choice: 'pixelgan'"),
+        (["train", "--dataset", "nope"], "invalid choice: 'nope'"),
+        (["evaluate", "--run", "r", "--dataset", "nope"], "invalid choice: 'nope'"),
+    ],
+)
+def test_unknown_model_or_data_set_is_a_usage_error(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["train", "--model", "pixelgan"])
+        main(argv)
     assert exit_info.value.code == 2
-    assert "invalid choice: 'pixelgan'" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_no_command_prints_help(capsys):
