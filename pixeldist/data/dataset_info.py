@@ -7,6 +7,7 @@ import operator
 from collections.abc import Sequence
 
 from pixeldist.data.digits import DIGITS_HIGH, DIGITS_IMAGE_SHAPE, DIGITS_NUM_CLASSES
+from pixeldist.data.quickdraw_classes import QUICKDRAW_CLASS_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,8 @@ class DatasetInfo:
       train_split: the source split `load(split="train")` reads.
       validation_split: the source split `load(split="validation")` reads;
         `None` where the data set has no validation split.
+      class_names: the name of each label, in label order (after any
+        `classes` selection); `None` where the labels have no names here.
     """
 
     name: str
@@ -39,6 +42,7 @@ class DatasetInfo:
     description: str
     train_split: str = "train"
     validation_split: str | None = None
+    class_names: tuple[str, ...] | None = None
 
     def source_split(self, split: str) -> str:
         """The source split that `load(self.name, split)` reads.
@@ -56,6 +60,34 @@ class DatasetInfo:
             )
         return sources[split]
 
+
+_DIGIT_NAMES = tuple(str(digit) for digit in range(10))
+
+#: TFDS' names of the Fashion-MNIST and CIFAR-10 labels.
+_FASHION_MNIST_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+_CIFAR10_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 _MNIST_DESCRIPTION = (
     "{what}: 60,000 train and 10,000 test 28x28 grey images, 10 classes."
@@ -77,6 +109,7 @@ _CATALOGUE = {
                 "fifth example (index % 5 == 4, 359 images); train: the other "
                 "1,438."
             ),
+            class_names=_DIGIT_NAMES,
         ),
         DatasetInfo(
             name="mnist",
@@ -86,6 +119,7 @@ _CATALOGUE = {
             has_labels=True,
             held_out_split="test",
             description=_MNIST_DESCRIPTION.format(what="MNIST handwritten digits"),
+            class_names=_DIGIT_NAMES,
         ),
         DatasetInfo(
             name="binarized_mnist",
@@ -109,6 +143,7 @@ _CATALOGUE = {
             has_labels=True,
             held_out_split="test",
             description=_MNIST_DESCRIPTION.format(what="Fashion-MNIST clothing"),
+            class_names=_FASHION_MNIST_NAMES,
         ),
         DatasetInfo(
             name="cifar10",
@@ -121,6 +156,7 @@ _CATALOGUE = {
                 "CIFAR-10: 50,000 train and 10,000 test 32x32 colour images, "
                 "10 classes."
             ),
+            class_names=_CIFAR10_NAMES,
         ),
         DatasetInfo(
             name="quickdraw_bitmap",
@@ -138,6 +174,7 @@ _CATALOGUE = {
                 "has one split, `train`: its first 10% (`train[:10%]`) is held "
                 "out, the other 90% (`train[10%:]`) is train."
             ),
+            class_names=QUICKDRAW_CLASS_NAMES,
         ),
         DatasetInfo(
             name="imagenet_resized/32x32",
@@ -200,7 +237,10 @@ def dataset_info(
         notes.append("binarized (1 where value > high / 2)")
     if classes is not None:
         classes = _checked_classes(classes, info)
-        info = dataclasses.replace(info, num_classes=len(classes))
+        names = info.class_names
+        if names is not None:
+            names = tuple(names[label] for label in classes)
+        info = dataclasses.replace(info, num_classes=len(classes), class_names=names)
         notes.append(f"classes {list(classes)} relabelled 0..{len(classes) - 1}")
     if notes:
         info = dataclasses.replace(

@@ -11,6 +11,7 @@ from pixeldist.data import (
     DatasetInfo,
     dataset_info,
 )
+from pixeldist.data.quickdraw_classes import QUICKDRAW_CLASS_NAMES
 
 # name: (image_shape, high, num_classes, held-out source split)
 EXPECTED = {
@@ -119,3 +120,42 @@ def test_bad_options_raise(kwargs, match):
 def test_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         dataset_info("mnist").high = 1
+
+
+# name: (label 0's name, the last label's name); None: no names
+CLASS_NAMES = {
+    "digits": ("0", "9"),
+    "mnist": ("0", "9"),
+    "binarized_mnist": None,
+    "fashion_mnist": ("T-shirt/top", "Ankle boot"),
+    "cifar10": ("airplane", "truck"),
+    "quickdraw_bitmap": ("aircraft carrier", "zigzag"),
+    "imagenet_resized/32x32": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_NAMES))
+def test_class_names(name):
+    info = dataset_info(name)
+    if CLASS_NAMES[name] is None:
+        assert info.class_names is None
+        return
+    assert len(info.class_names) == info.num_classes
+    assert len(set(info.class_names)) == info.num_classes
+    assert (info.class_names[0], info.class_names[-1]) == CLASS_NAMES[name]
+
+
+def test_quickdraw_names_are_the_tfds_label_file():
+    import tensorflow_datasets as tfds
+
+    path = tfds.core.tfds_path("datasets/quickdraw_bitmap/labels.txt")
+    assert QUICKDRAW_CLASS_NAMES == tuple(path.read_text().split("\n")[:345])
+
+
+def test_selected_classes_keep_their_names_in_the_given_order():
+    info = dataset_info("cifar10", classes=[3, 5, 1])
+    assert info.class_names == ("cat", "dog", "automobile")
+    info = dataset_info("quickdraw_bitmap", classes=QUICKDRAW_SEED_CLASSES)
+    assert info.class_names[:3] == ("bee", "bicycle", "broccoli")
+    assert info.class_names[-1] == "tree"
+    assert dataset_info("imagenet_resized/32x32", classes=[2, 1]).class_names is None
