@@ -34,6 +34,14 @@ def data_info(settings: dict, dataset: str | None = None):
         raise CommandError(str(error)) from None
 
 
+def class_names(info, num_classes: int) -> list[str]:
+    """Names of the labels `0..num_classes-1`: the data set's, else "class k"."""
+    names = info.class_names
+    if names is None or len(names) != num_classes:
+        return [f"class {label}" for label in range(num_classes)]
+    return list(names)
+
+
 def load_split(settings: dict, split: str, dataset: str | None = None):
     """`tf.data.Dataset` of the run's data set (or `dataset`) and `split`."""
     from pixeldist.data import load

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from pixeldist.cli.command_error import CommandError
+from pixeldist.cli.data_access import class_names, data_info
+from pixeldist.cli.pictures import save_generated_rows
 from pixeldist.cli.run_directory import RunDirectory
 from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.cli.train_command import log, write_completions
-from pixeldist.plotting import save_image_grid
 
 
 def run_sample(args) -> int:
@@ -25,7 +26,7 @@ def run_sample(args) -> int:
             temperature=args.temperature,
             method=args.method,
         )
-        grid = images[None]
+        grid, names = images[None], None
     else:
         labels = list(range(classes)) if not args.labels else list(args.labels)
         bad = [label for label in labels if not 0 <= label < classes]
@@ -44,7 +45,11 @@ def run_sample(args) -> int:
             method=args.method,
         )
         grid = images.reshape(len(labels), args.num, *distribution.image_shape)
-    save_image_grid(args.out, grid, high=distribution.high, low=distribution.low)
+        every_name = class_names(data_info(run.read_settings()), classes)
+        names = [every_name[label] for label in labels]
+    save_generated_rows(
+        args.out, grid, high=distribution.high, low=distribution.low, row_names=names
+    )
     print(f"wrote {args.out}")
     return 0
 

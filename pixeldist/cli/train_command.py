@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from pixeldist.cli.command_error import CommandError
 from pixeldist.cli.data_access import (
+    class_names,
     data_info,
     examples_per_class,
     load_split,
@@ -222,7 +223,13 @@ def _write_samples(run, distribution, settings, per_class, seed, quiet=False):
         distribution, len(labels), labels=labels, seed=seed, quiet=quiet
     )
     generated = generated.reshape(classes, per_class, *distribution.image_shape)
-    save_class_rows(run.file("samples.png"), real, generated, distribution.high)
+    save_class_rows(
+        run.file("samples.png"),
+        real,
+        generated,
+        distribution.high,
+        class_names=class_names(data_info(settings), classes),
+    )
 
 
 def write_completions(

@@ -5,17 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def image_grid(images, high: int, low: int = 0, padding: int = 1) -> np.ndarray:
+def image_grid(
+    images, high: int, low: int = 0, padding: int = 1, scale: int = 1
+) -> np.ndarray:
     """Tiles `images [rows, cols, H, W, C]` into one `uint8` picture.
 
-    Pixel values in `[low, high]` are mapped to 0..255; tiles are separated
-    by `padding` white pixels. Returns `[rows*(H+p)+p, cols*(W+p)+p, 3]`.
+    Pixel values in `[low, high]` are mapped to 0..255; each image is
+    enlarged `scale` times (nearest neighbour) and tiles are separated by
+    `padding` white pixels. Returns `[rows*(sH+p)+p, cols*(sW+p)+p, 3]` with
+    `s = scale`, `p = padding`.
     """
     images = np.asarray(images, dtype=np.float64)
     if images.ndim != 5:
         raise ValueError(
             f"`images` must have shape [rows, cols, H, W, C], got {images.shape}."
         )
+    if scale < 1:
+        raise ValueError(f"`scale` must be >= 1, got {scale}.")
+    images = images.repeat(scale, axis=2).repeat(scale, axis=3)
     rows, cols, height, width, channels = images.shape
     if channels not in (1, 3):
         raise ValueError(f"`images` must have 1 or 3 channels, got {channels}.")
