@@ -8,9 +8,10 @@ import pathlib
 
 import keras
 import numpy as np
+import scipy.stats
 import tensorflow as tf
 
-from pixeldist.layers import Shift
+from pixeldist.layers import Shift, SpatialCondition, channel_group
 from pixeldist.sampling import IncrementalNetwork
 
 
@@ -104,8 +105,9 @@ def step_through(model, inputs, condition=None, groups=None, rng=None):
     With `groups=None` every step sees the whole input at its position (a
     layer's input, which the layer may read at the output's position). With
     `groups=G` (a network reading an image), output group g comes from a step
-    that sees only the current pixel's channels < g (none when G = 1); the
-    other channels hold noise from `rng`, which must not matter. The final
+    that sees only the current pixel's channel groups < g (none when G = 1;
+    the input's channels form G contiguous groups, one-hot codes included);
+    the other channels hold noise from `rng`, which must not matter. The final
     pixel is written after its last step.
     """
     net = IncrementalNetwork(model)
@@ -117,6 +119,9 @@ def step_through(model, inputs, condition=None, groups=None, rng=None):
     constants = net.prepare(condition)
     state = net.initial_state(num_images)
     junk = None
+    input_groups = tf.constant(
+        channel_group(np.arange(channels), channels, groups or 1)
+    )
     if groups is not None:
         junk = tf.constant(rng.uniform(-1, 1, (num_images, channels)), inputs.dtype)
     outputs = []
@@ -129,8 +134,8 @@ def step_through(model, inputs, condition=None, groups=None, rng=None):
             pieces = []
             for group in range(groups or 1):
                 seen = pixel
-                if groups is not None:
-                    known = tf.range(channels) < (group if groups > 1 else 0)
+                if groups is not None:  # the input's channels in `groups` groups
+                    known = input_groups < (group if groups > 1 else 0)
                     seen = tf.where(known, pixel, junk)
                 raw, stepped = step(
                     constants, write_pixel(state, seen, row_t, col_t), row_t, col_t
@@ -156,6 +161,20 @@ def assert_steps_match_call(model, inputs, condition=None, tolerance=1e-5):
     np.testing.assert_allclose(stepped, expected, rtol=tolerance, atol=tolerance)
 
 
+def step_condition(kind: str, image_size, batch: int = 2, num_classes: int = 2):
+    """A condition for a layer's step test: `(input, terms_input, value,
+    num_classes)` — a label (`kind="label"`), or a condition map at a coarser
+    resolution read through `SpatialCondition` (`"map"`)."""
+    if kind == "label":
+        label = keras.Input((), dtype="int32")
+        return label, label, np.arange(batch) % num_classes, num_classes
+    height, width = image_size
+    shape = (max(height // 2, 1) if height % 2 == 0 else height, width, 3)
+    condition = keras.Input(shape)
+    value = np.random.default_rng(5).normal(size=(batch, *shape)).astype(np.float32)
+    return condition, SpatialCondition(5, image_size)(condition), value, None
+
+
 def assert_incremental_network_matches(dist, images, condition, rng, tolerance):
     """`dist`'s network stepped over `images [N, H, W, C]` in raster order as
     the cached sampler does (the channels of later groups holding noise)
@@ -166,6 +185,26 @@ def assert_incremental_network_matches(dist, images, condition, rng, tolerance):
     groups = dist.head.num_channel_groups
     stepped = step_through(dist.network, scaled, condition, groups, rng)
     np.testing.assert_allclose(stepped, expected, rtol=tolerance, atol=tolerance)
+
+
+def chi_square_p_value(counts, probs, min_expected=5.0):
+    """The chi-square test's p-value of `counts` against the law `probs`,
+    the rarest outcomes merged so that every expected count is >= 5."""
+    expected = probs * counts.sum()
+    order = np.argsort(expected)
+    # Merge the rarest outcomes into one bin so every expected count is >= 5.
+    merged_obs, merged_exp, acc_o, acc_e = [], [], 0.0, 0.0
+    for k in order:
+        acc_o += counts[k]
+        acc_e += expected[k]
+        if acc_e >= min_expected:
+            merged_obs.append(acc_o)
+            merged_exp.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0:
+        merged_obs[-1] += acc_o
+        merged_exp[-1] += acc_e
+    return scipy.stats.chisquare(merged_obs, merged_exp).pvalue
 
 
 def all_images(image_shape, low: int, high: int) -> np.ndarray:

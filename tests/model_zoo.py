@@ -12,6 +12,8 @@ import importlib.util
 import itertools
 import pathlib
 
+import numpy as np
+
 NUM_CLASSES = 3
 LIKELIHOODS = ("categorical", "logistic_mixture")
 
@@ -29,18 +31,41 @@ def _load_factories():
 MODEL_FACTORIES = _load_factories()
 
 
+def condition_map_shape(image_shape):
+    """A condition map `(h, w, 2)` for `image_shape`: half its resolution when
+    both sides are even (the map is up-sampled), else the same."""
+    height, width = image_shape[:2]
+    if height % 2 == 0 and width % 2 == 0:
+        return (height // 2, width // 2, 2)
+    return (height, width, 2)
+
+
 def make_distribution(
     model, likelihood, image_shape, high, conditional, low=0, **kwargs
 ):
+    """`conditional`: False, True (class labels) or "map" (a condition map)."""
+    condition = {"num_classes": NUM_CLASSES if conditional else None}
+    if conditional == "map":
+        condition = {"conditional_shape": condition_map_shape(image_shape)}
     return MODEL_FACTORIES[model](
         image_shape=image_shape,
         likelihood=likelihood,
         num_logistic_mix=2,
-        num_classes=NUM_CLASSES if conditional else None,
         high=high,
         low=low,
+        **condition,
         **kwargs,
     )
+
+
+def condition_values(dist, n, seed=0):
+    """`n` conditional inputs of `dist` (labels or maps), or None."""
+    if dist.num_classes is not None:
+        return np.arange(n) % dist.num_classes
+    if dist.conditional_shape is not None:
+        rng = np.random.default_rng(seed)
+        return rng.normal(size=(n, *dist.conditional_shape)).astype(np.float32)
+    return None
 
 
 def all_cases():

@@ -10,6 +10,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from pixeldist.distributions import input_checks
+from pixeldist.layers.spatial_condition import check_condition_map
 from pixeldist.likelihoods.categorical_head import CategoricalHead
 from pixeldist.likelihoods.logistic_mixture_head import LogisticMixtureHead
 from pixeldist.sampling.raster_generator import RasterGenerator
@@ -17,6 +18,7 @@ from pixeldist.sampling.raster_generator import RasterGenerator
 tfd = tfp.distributions
 
 LIKELIHOODS = ("categorical", "logistic_mixture")
+INPUT_ENCODINGS = ("scaled", "one_hot")
 
 
 #: The constructor arguments every image distribution shares.
@@ -32,6 +34,7 @@ SHARED_ARGUMENTS = (
     "validate_args",
     "name",
     "trainable",
+    "input_encoding",
 )
 
 
@@ -108,7 +111,11 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
     Args:
       image_shape: `(H, W, C)`.
       num_classes: number of classes of an integer label condition.
-      conditional_shape: shape of a float condition (`()` for a scalar).
+      conditional_shape: shape of a float condition: `()` for a scalar, `(d,)`
+        for a vector, `(h, w, c)` for a condition map per image (a
+        low-resolution image, a segmentation, a latent map) with `h`, `w`
+        dividing `H`, `W`: a learned up-sampling (`SpatialCondition`) gives
+        every layer a term that depends on the position.
       likelihood: "categorical" or "logistic_mixture".
       num_logistic_mix: mixture components of the logistic mixture.
       high, low: the pixel values are the integers in `[low, high]`.
@@ -117,6 +124,11 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         range). Shape checks always run. With `False`, invalid values give
         undefined results, and the reductions that check them are skipped.
       name: layer name.
+      input_encoding: how the network reads the pixels: "scaled" (a value in
+        [-1, 1] per channel) or "one_hot" (the `high - low + 1` codes of each
+        channel, for images whose values are codes, not intensities: VQ-VAE
+        indices, segmentation labels; the first layer's weights on them are a
+        learned embedding).
       parameters: all the constructor arguments of a subclass.
     """
 
@@ -136,6 +148,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        input_encoding: str = "scaled",
         parameters: dict | None = None,
     ):
         # A subclass passes its own constructor arguments as `parameters`
@@ -161,6 +174,13 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                     "`conditional_shape` must have positive sizes, "
                     f"got {conditional_shape}."
                 )
+            if len(conditional_shape) == 3:  # a condition map
+                check_condition_map(conditional_shape, image_shape)
+        if input_encoding not in INPUT_ENCODINGS:
+            raise ValueError(
+                f"`input_encoding` must be one of {INPUT_ENCODINGS}, "
+                f"got {input_encoding!r}."
+            )
         if likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"`likelihood` must be one of {LIKELIHOODS}, got {likelihood!r}."
@@ -189,6 +209,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         self.num_logistic_mix = int(num_logistic_mix)
         self.high = int(high)
         self.low = int(low)
+        self.input_encoding = input_encoding
         channels = image_shape[-1]
         if likelihood == "categorical":
             self.head = CategoricalHead(channels, self.low, self.high)
@@ -236,6 +257,20 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         return self._image_shape
 
     @property
+    def network_input_shape(self) -> tuple[int, int, int]:
+        """The shape of the network's image input: `(H, W, C)`, or `(H, W, C·L)`
+        with one-hot codes of the `L = high - low + 1` values."""
+        height, width, channels = self._image_shape
+        if self.input_encoding == "one_hot":
+            return height, width, channels * (self.high - self.low + 1)
+        return self._image_shape
+
+    @property
+    def has_condition_map(self) -> bool:
+        """Whether the condition is a map `[h, w, c]` per image."""
+        return self.conditional_shape is not None and len(self.conditional_shape) == 3
+
+    @property
     def is_conditional(self) -> bool:
         return self.num_classes is not None or self.conditional_shape is not None
 
@@ -262,7 +297,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 "`_build_network()`."
             )
         return self.network_class(
-            self._image_shape,
+            self.network_input_shape,
             num_outputs=self.head.num_outputs,
             num_channel_groups=self.head.num_channel_groups,
             num_classes=self.num_classes,
@@ -304,6 +339,7 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             high=self.high,
             low=self.low,
             dtype=self._dtype.name,
+            input_encoding=self.input_encoding,
         )
         return config
 
@@ -325,7 +361,8 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
             what = (
                 f"integer labels in [0, {self.num_classes})"
                 if self.num_classes is not None
-                else f"a float tensor of shape [..., {self.conditional_shape}]"
+                else "a float tensor of shape "
+                f"[..., {', '.join(map(str, self.conditional_shape))}]"
             )
             raise ValueError(
                 f"This model is conditional: pass `conditional_input` ({what})."
@@ -362,9 +399,16 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         rank = condition.shape.rank - len(event)
         static_batch = condition.shape[:rank]
         batch = tf.shape(condition)[:rank]
-        size = math.prod(event)
-        condition = tf.reshape(condition, tf.concat([batch, [size]], 0))
+        condition = tf.reshape(condition, tf.concat([batch, self._condition_event], 0))
         return condition, batch, static_batch, checks
+
+    @property
+    def _condition_event(self) -> list[int]:
+        """The event shape of a float condition in the network: `[h, w, c]` for
+        a map, else the flattened `[d]`."""
+        if self.has_condition_map:
+            return list(self.conditional_shape)
+        return [math.prod(self.conditional_shape)]
 
     def _flatten_condition(self, condition, batch_shape):
         """Broadcasts the condition to `batch_shape`, then flattens the batch."""
@@ -377,9 +421,9 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
                 valid = (labels >= 0) & (labels < self.num_classes)
                 labels = tf.where(valid, labels, tf.zeros_like(labels))
             return tf.reshape(labels, [-1])
-        size = math.prod(self.conditional_shape)
-        condition = tf.broadcast_to(condition, tf.concat([batch_shape, [size]], 0))
-        return tf.reshape(tf.cast(condition, self._network_float()), [-1, size])
+        event = self._condition_event
+        condition = tf.broadcast_to(condition, tf.concat([batch_shape, event], 0))
+        return tf.reshape(tf.cast(condition, self._network_float()), [-1, *event])
 
     def _network_float(self):
         return tf.float64 if self._dtype == tf.float64 else tf.float32
@@ -424,7 +468,18 @@ class AutoregressiveImageDistribution(keras.layers.Layer, tfd.Distribution):
         return x_flat, condition, batch
 
     def _scale_images(self, x_flat):
-        """Pixel values in `[low, high]` to the network's input range [-1, 1]."""
+        """Pixel values `[..., C]` in `[low, high]` to the network's input:
+        scaled to [-1, 1], or one-hot codes `[..., C·L]` (channel-major, so
+        that the codes of channel c form R/G/B feature group c)."""
+        if self.input_encoding == "one_hot":
+            levels = self.high - self.low + 1
+            codes = tf.one_hot(
+                tf.cast(x_flat, tf.int32) - self.low,
+                levels,
+                dtype=self._network_float(),
+            )  # [..., C, L]
+            shape = tf.concat([tf.shape(x_flat)[:-1], [x_flat.shape[-1] * levels]], 0)
+            return tf.reshape(codes, shape)
         x = tf.cast(x_flat, self._network_float())
         return 2.0 * (x - self.low) / (self.high - self.low) - 1.0
 

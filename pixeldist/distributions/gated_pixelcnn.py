@@ -58,7 +58,8 @@ class GatedPixelCNN(AutoregressiveImageDistribution):
     Args:
       image_shape: `(H, W, C)`.
       num_classes, conditional_shape, likelihood, num_logistic_mix, high, low,
-        dtype, validate_args, name: see `AutoregressiveImageDistribution`.
+        dtype, validate_args, name, input_encoding: see
+        `AutoregressiveImageDistribution`.
       num_layers: gated layers (>= 1). After L layers of kernel k a pixel sees
         `L * (k // 2)` columns to each side and `L * (k // 2) + 1` rows up.
       num_filters: features p of each stack.
@@ -95,6 +96,7 @@ class GatedPixelCNN(AutoregressiveImageDistribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        input_encoding: str = "scaled",
     ):
         parameters = constructor_arguments(locals())
         super().__init__(**shared_arguments(parameters), parameters=parameters)

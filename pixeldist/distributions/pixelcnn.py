@@ -42,7 +42,8 @@ class PixelCNN(AutoregressiveImageDistribution):
     Args:
       image_shape: `(H, W, C)`.
       num_classes, conditional_shape, likelihood, num_logistic_mix, high, low,
-        dtype, validate_args, name: see `AutoregressiveImageDistribution`.
+        dtype, validate_args, name, input_encoding: see
+        `AutoregressiveImageDistribution`.
       num_layers: residual blocks of masked 3×3 convolutions.
       num_filters: width 2h of the residual stream (the blocks narrow to h).
       kernel_size: kernel of the mask-B convolutions in the blocks.
@@ -75,6 +76,7 @@ class PixelCNN(AutoregressiveImageDistribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        input_encoding: str = "scaled",
     ):
         parameters = constructor_arguments(locals())
         super().__init__(**shared_arguments(parameters), parameters=parameters)

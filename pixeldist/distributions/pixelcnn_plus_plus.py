@@ -82,7 +82,8 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
       dtype: float dtype of `log_prob` and samples.
       num_classes: number of classes of an integer label condition.
       likelihood: "logistic_mixture" or "categorical".
-      validate_args, name, trainable: see `AutoregressiveImageDistribution`.
+      validate_args, name, trainable, input_encoding: see
+        `AutoregressiveImageDistribution`.
 
     #### References
 
@@ -119,6 +120,7 @@ class PixelCNNPlusPlus(AutoregressiveImageDistribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        input_encoding: str = "scaled",
     ):
         parameters = constructor_arguments(locals())
         super().__init__(**shared_arguments(parameters), parameters=parameters)

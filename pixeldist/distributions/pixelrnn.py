@@ -73,7 +73,8 @@ class PixelRNN(AutoregressiveImageDistribution):
       image_shape: `(H, W, C)`.
       cell: "row_lstm" or "diagonal_bilstm".
       num_classes, conditional_shape, likelihood, num_logistic_mix, high, low,
-        dtype, validate_args, name: see `AutoregressiveImageDistribution`.
+        dtype, validate_args, name, input_encoding: see
+        `AutoregressiveImageDistribution`.
       num_layers: residual LSTM layers.
       num_filters: `h`, the LSTM units per layer (per direction); the residual
         stream has 2h features.
@@ -104,6 +105,7 @@ class PixelRNN(AutoregressiveImageDistribution):
         validate_args: bool = True,
         name: str | None = None,
         trainable: bool = True,
+        input_encoding: str = "scaled",
     ):
         parameters = constructor_arguments(locals())
         super().__init__(**shared_arguments(parameters), parameters=parameters)

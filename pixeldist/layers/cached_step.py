@@ -119,6 +119,16 @@ def cache_input(cache, padding, shape) -> StepInput:
     return StepInput(None, shape, cache.dtype, cache=cache, padding=padding)
 
 
+def term_at(term: tf.Tensor, row, col=None) -> tf.Tensor:
+    """A conditioning term `[N, h, w, U]` at output row `row`, `[N, w, U]`, or
+    at `(row, col)`, `[N, U]`: `h` and `w` are 1 (a class or vector term,
+    the same everywhere) or the output's height and width (a condition map)."""
+    term = tf.gather(term, row if term.shape[1] > 1 else 0, axis=1)  # [N, w, U]
+    if col is None:
+        return term
+    return tf.gather(term, col if term.shape[1] > 1 else 0, axis=1)  # [N, U]
+
+
 def matmul_window(window: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     """`window [N, ...]` flattened times `kernel [K, F]` (a kernel reshaped
     to `[rows · cols · C, F]`), `[N, F]`: a correlation at one position."""

@@ -10,6 +10,7 @@ from pixeldist.layers.cached_step import (
     CachedStep,
     cache_input,
     new_cache,
+    term_at,
     write_cache,
 )
 from pixeldist.layers.lstm_gates import (
@@ -85,8 +86,9 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
 
     Call arguments:
       inputs: `[batch, H, W, F]` with static `H`, `W`, `F`.
-      gate_bias: optional `[batch, 1, 1, 4 * units]` added to the gates of both
-        directions at every position (e.g. `ConditionalBias` of a label).
+      gate_bias: optional `[batch, 1, 1, 4 * units]` (or `[batch, H, W, 4 * units]`,
+        a term per position) added to the gates of both directions at every
+        position (e.g. `ConditionalBias` of a label).
 
     Shapes: `[batch, H, W, F] -> [batch, H, W, units]`.
 
@@ -142,9 +144,10 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         gates = ops.conv(inputs, input_kernel, padding="same")  # [N, H, W, 8u]
         gates = gates + self.bias
         left_to_right, right_to_left = ops.split(gates, NUM_DIRECTIONS, axis=-1)
+        if gate_bias is not None:  # [N, 1, 1, 4u], or [N, H, W, 4u] for a map
+            left_to_right = left_to_right + gate_bias
+            right_to_left = right_to_left + gate_bias  # before the flip
         gates = ops.stack([left_to_right, ops.flip(right_to_left, axis=2)])
-        if gate_bias is not None:
-            gates = gates + gate_bias  # [2, N, H, W, 4u]
         gates = skew(ops.reshape(gates, (-1, height, width, num_gates)))
         skewed_width = width + height - 1
         gates = ops.reshape(
@@ -196,8 +199,6 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         left_to_right, right_to_left = ops.split(input_kernel, NUM_DIRECTIONS, -1)
         recurrent = ops.cast(self.recurrent_kernel, dtype)  # [direction, tap, u, 4u]
         biases = ops.split(ops.cast(self.bias, dtype), NUM_DIRECTIONS)  # [4u] each
-        if gate_bias is not None:
-            biases = [b + ops.cast(gate_bias[:, 0, 0], dtype) for b in biases]
         lr = recurrent[LEFT_TO_RIGHT]
         return {
             # Rows of x [F], then of h_above [u], then of h_left [u].
@@ -211,6 +212,7 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
                 recurrent[RIGHT_TO_LEFT, BESIDE],
                 biases[RIGHT_TO_LEFT],
             ),
+            "condition": gate_bias,  # [N, 1, 1, 4u] or [N, H, W, 4u], or None
         }
 
     def initial_step_state(self, batch_size, x, gate_bias=None):
@@ -236,7 +238,10 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         # h of row - 2 (row -1: the zeros above the image), [N, W, u]
         above = previous.read(tf.maximum(row - 2, -1), 1, 0, width)[:, 0]
         gates = tf.matmul(inputs, input_kernel) + tf.matmul(above, above_kernel)
-        gates = gates + (bias if bias.shape.rank == 1 else bias[:, None])
+        gates = gates + bias  # [N, W, 4u]
+        if constants["condition"] is not None:  # the row above's terms
+            term = term_at(constants["condition"], tf.maximum(row - 1, 0))
+            gates = gates + tf.cast(term, gates.dtype)
         zeros = tf.zeros_like(above[:, 0])  # the state right of the image
 
         def column_step(right, column_gates):
@@ -261,7 +266,11 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         left = states.read(row, 1, col - 1, 1)[:, 0, 0]  # [N, 2u] at (row, col - 1)
         above = states.read(row - 1, 1, col, 1)[:, 0, 0, :u]  # (row - 1, col)
         window = tf.concat([tf.cast(x.value, kernel.dtype), above, left[:, :u]], -1)
-        hidden, cell = lstm_update(tf.matmul(window, kernel) + bias, left[:, u:])
+        gates = tf.matmul(window, kernel) + bias  # [N, 4u]
+        if constants["condition"] is not None:
+            term = term_at(constants["condition"], row, col)
+            gates = gates + tf.cast(term, gates.dtype)
+        hidden, cell = lstm_update(gates, left[:, u:])
         left_to_right = write_cache(
             state["left_to_right"], (1, 1, 0), tf.concat([hidden, cell], -1), row, col
         )

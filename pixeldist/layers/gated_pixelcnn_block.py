@@ -6,7 +6,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from pixeldist.layers.cached_step import CachedStep, correlate_row, matmul_window
+from pixeldist.layers.cached_step import (
+    CachedStep,
+    correlate_row,
+    matmul_window,
+    term_at,
+)
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.masked_conv2d import MaskedConv2D
 from pixeldist.layers.shifted_conv2d import ShiftedConv2D
@@ -208,15 +213,18 @@ class GatedPixelCNNBlock(keras.layers.Layer, CachedStep):
         link = self.vertical_to_horizontal
         link_kernel = ops.cast(link.kernel, self.compute_dtype)[0, 0]  # [2p, 2p]
         link_bias = ops.cast(link.bias, self.compute_dtype) + horizontal_bias
-        if condition is not None:
-            vertical_bias += self.vertical_condition(condition)[:, 0]  # [N, 1, 2p]
-            link_bias += self.horizontal_condition(condition)[:, 0]
-        return {
+        constants = {
             "vertical": (vertical_kernel, vertical_bias),
             "horizontal": horizontal_kernel,
             "link": (link_kernel, link_bias),
             "output": self.horizontal_output.prepare_steps(None)[1:],
         }
+        if condition is not None:  # [N, 1, 1, 2p], or [N, H, W, 2p] for a map
+            constants["conditions"] = (
+                self.vertical_condition(condition),
+                self.horizontal_condition(condition),
+            )
+        return constants
 
     def initial_step_state(self, batch_size, inputs, condition=None):
         width = inputs[1].shape[1]
@@ -229,6 +237,10 @@ class GatedPixelCNNBlock(keras.layers.Layer, CachedStep):
         a_v = correlate_row(self.vertical_conv.window.row(inputs[0], row), kernel)
         a_v = a_v + bias  # [N, W, 2p]
         link_kernel, link_bias = constants["link"]
+        if "conditions" in constants:  # V c and V' c at this row
+            vertical, horizontal = constants["conditions"]
+            a_v = a_v + tf.cast(term_at(vertical, row), a_v.dtype)
+            link_bias = link_bias + tf.cast(term_at(horizontal, row), a_v.dtype)
         link = tf.matmul(a_v, link_kernel) + link_bias  # [N, W, 2p]
         return [_gate(a_v), None], link
 

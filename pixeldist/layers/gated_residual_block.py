@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from pixeldist.layers.cached_step import CachedStep, new_cache, write_cache
+from pixeldist.layers.cached_step import CachedStep, new_cache, term_at, write_cache
 from pixeldist.layers.concat_elu import ConcatELU
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.network_in_network import NetworkInNetwork
@@ -185,9 +185,8 @@ class GatedResidualBlock(keras.layers.Layer, CachedStep):
         if self.auxiliary_projection is not None:
             constants["auxiliary"] = self.auxiliary_projection.prepare_steps()
         if self.conditional_bias is not None:
-            constants["condition"] = self.conditional_bias(condition)[
-                :, 0
-            ]  # [N, 1, 2F]
+            # [N, 1, 1, 2F], or [N, H, W, 2F] for a condition map
+            constants["condition"] = self.conditional_bias(condition)
         return constants
 
     def initial_step_state(self, batch_size, x, auxiliary=None, condition=None):
@@ -241,8 +240,7 @@ class GatedResidualBlock(keras.layers.Layer, CachedStep):
             )
         c = conv(self.conv_out, "hidden", self.activation_layer(c))  # [..., 2F]
         if "condition" in constants:
-            term = constants["condition"]  # [N, 1, 2F]
-            c = c + tf.cast(term if col is None else term[:, 0], c.dtype)
+            c = c + tf.cast(term_at(constants["condition"], row, col), c.dtype)
         a, b = tf.split(c, 2, axis=-1)
         return x.value + a * tf.sigmoid(b), state
 

@@ -12,6 +12,7 @@ from pixeldist.layers.cached_step import (
     correlate_row,
     matmul_window,
     new_cache,
+    term_at,
     write_cache,
 )
 from pixeldist.layers.lstm_gates import (
@@ -69,8 +70,8 @@ class RowLSTM(keras.layers.Layer, CachedStep):
 
     Call arguments:
       inputs: `[batch, H, W, F]` with static `H`, `W`, `F`.
-      gate_bias: optional `[batch, 1, 1, 4 * units]` added to the gates of every
-        position (e.g. `ConditionalBias` of a class label).
+      gate_bias: optional `[batch, 1, 1, 4 * units]` (or `[batch, H, W, 4 * units]`,
+        a term per position) added to the gates (e.g. `ConditionalBias`).
 
     Shapes: `[batch, H, W, F] -> [batch, H, W, units]`.
 
@@ -172,9 +173,7 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         input_kernel = self.masked_input_kernel()
         recurrent = ops.cast(self.recurrent_kernel, self.compute_dtype)[None]
         bias = ops.cast(self.bias, self.compute_dtype)
-        if gate_bias is not None:
-            bias = bias + ops.cast(gate_bias[:, 0], self.compute_dtype)  # [N, 1, 4u]
-        return input_kernel, recurrent, bias  # [1, k', F, 4u], [1, k, u, 4u]
+        return input_kernel, recurrent, bias, gate_bias  # [1, k', F, 4u], [1, k, u, 4u]
 
     def initial_step_state(self, batch_size, x, gate_bias=None):
         height, width, _ = x.shape
@@ -190,13 +189,15 @@ class RowLSTM(keras.layers.Layer, CachedStep):
     def row_step(self, constants, state, row, x, gate_bias=None):
         """The state-to-state part of row `row` with the biases, `[N, W, 4u]`
         (the state); the whole row's output when the input is known by rows."""
-        input_kernel, recurrent, bias = constants
+        input_kernel, recurrent, bias, gate_bias = constants
         states, _ = state
         cache = cache_input(
             states, self.state_window.cache_padding, (*x.shape[:2], None)
         )
         above = self.state_window.row(cache, row)  # [N, 1, W + k - 1, 2u]
         row_gates = correlate_row(above[..., : self.units], recurrent) + bias
+        if gate_bias is not None:  # [N, 1 or W, 4u] at this row
+            row_gates = row_gates + tf.cast(term_at(gate_bias, row), row_gates.dtype)
         if x.schedule != Schedule.ROW:
             return None, (states, row_gates)
         gates = row_gates + correlate_row(self.input_window.row(x, row), input_kernel)
@@ -208,7 +209,7 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         return hidden, (states, row_gates)
 
     def position_step(self, constants, state, row, col, x, gate_bias=None):
-        input_kernel, _, _ = constants
+        input_kernel = constants[0]
         states, row_gates = state
         window = self.input_window.at(x, row, col)  # [N, 1, k//2 + 1, F]
         matrix = tf.reshape(input_kernel, [-1, input_kernel.shape[-1]])

@@ -11,7 +11,7 @@ from pixeldist.networks.image_network import (
     check_integer,
     check_num_filters,
 )
-from pixeldist.networks.network_inputs import network_inputs
+from pixeldist.networks.network_inputs import condition_features, network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -36,7 +36,8 @@ class GatedPixelCNNNetwork(ImageNetwork):
     `L * (k // 2) + 1` rows up.
 
     Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
-    (int) or `condition [batch, d]` (float) when conditional.
+    (int), `condition [batch, d]` (float) or a condition map
+    `[batch, h, w, c]` (read through `SpatialCondition`) when conditional.
     Output: `[batch, H, W, num_outputs]`; output group g (of
     `num_channel_groups` contiguous groups) sees the current pixel's channels
     < g only.
@@ -64,6 +65,7 @@ class GatedPixelCNNNetwork(ImageNetwork):
         )
         groups = num_channel_groups
 
+        terms = condition_features(condition, image_shape, num_filters, dtype)
         vertical = horizontal = image  # [B, H, W, C]
         for index in range(num_layers):
             vertical, horizontal = GatedPixelCNNBlock(
@@ -74,7 +76,7 @@ class GatedPixelCNNNetwork(ImageNetwork):
                 num_classes,
                 dtype=dtype,
                 name=f"gated_block_{index}",
-            )([vertical, horizontal], condition=condition)  # 2 × [B, H, W, p]
+            )([vertical, horizontal], condition=terms)  # 2 × [B, H, W, p]
         x = keras.layers.ReLU(dtype=dtype)(horizontal)
         x = MaskedConv2D(num_filters, 1, "B", groups, dtype=dtype)(x)  # [B, H, W, p]
         x = keras.layers.ReLU(dtype=dtype)(x)

@@ -11,7 +11,7 @@ from pixeldist.networks.image_network import (
     check_integer,
     check_num_filters,
 )
-from pixeldist.networks.network_inputs import network_inputs
+from pixeldist.networks.network_inputs import condition_features, network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -31,7 +31,8 @@ class PixelCNNNetwork(ImageNetwork):
     conditional model adds `ConditionalBias(h)` after every convolution.
 
     Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
-    (int) or `condition [batch, d]` (float) when conditional.
+    (int), `condition [batch, d]` (float) or a condition map
+    `[batch, h, w, c]` (read through `SpatialCondition`) when conditional.
     Output: `[batch, H, W, num_outputs]`.
     """
 
@@ -59,13 +60,14 @@ class PixelCNNNetwork(ImageNetwork):
         image, condition = network_inputs(
             image_shape, num_classes, conditional_shape, dtype
         )
+        terms = condition_features(condition, image_shape, num_filters, dtype)
         groups = num_channel_groups
         half = max(num_filters // 2, groups)
 
         def conv(x, filters, size, mask_type="B"):
             x = MaskedConv2D(filters, size, mask_type, groups, dtype=dtype)(x)
             if condition is not None:
-                bias = ConditionalBias(filters, num_classes, dtype=dtype)(condition)
+                bias = ConditionalBias(filters, num_classes, dtype=dtype)(terms)
                 x = keras.layers.Add(dtype=dtype)([x, bias])
             return x
 

@@ -14,7 +14,7 @@ from pixeldist.networks.image_network import (
     check_integer,
     check_num_filters,
 )
-from pixeldist.networks.network_inputs import network_inputs
+from pixeldist.networks.network_inputs import condition_features, network_inputs
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
@@ -53,9 +53,11 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
     `use_data_init`); dropout with rate `dropout_p` acts with `training=True`
     only. A conditional network adds `ConditionalBias(2F)` in every block.
 
-    Inputs: `image [N, H, W, C]` scaled to [-1, 1], and `label [N]` (int) or
-    `condition [N, d]` (float) when conditional. `H` and `W` must be divisible
-    by `2 ** (num_hierarchies - 1)`. Output: `[N, H, W, num_outputs]`.
+    Inputs: `image [N, H, W, C]` scaled to [-1, 1], and `label [N]` (int),
+    `condition [N, d]` (float) or a condition map `[N, h, w, c]` (read
+    through `SpatialCondition`, averaged down to each level) when
+    conditional. `H` and `W` must be divisible by `2 ** (num_hierarchies -
+    1)`. Output: `[N, H, W, num_outputs]`.
 
     #### References
 
@@ -106,8 +108,21 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
             use_weight_norm=use_weight_norm, use_data_init=use_data_init, dtype=dtype
         )
         vertical, horizontal = (rows - 1, cols), (rows - 1, cols // 2 + 1)
+        # A condition map's features m(s), averaged over 2^l × 2^l blocks at
+        # level l: the blocks of every resolution add their own V m(s).
+        terms = {1: condition_features(condition, image_shape, filters, dtype)}
+
+        def terms_for(x):
+            factor = image_shape[0] // x.shape[1]
+            if factor not in terms:
+                pool = keras.layers.AveragePooling2D(factor, dtype=dtype)
+                terms[factor] = pool(terms[1])
+            return terms[factor]
 
         def block(direction, kernel, x, auxiliary=None):
+            condition_terms = terms[1]
+            if condition_terms is not None and len(condition_terms.shape) == 4:
+                condition_terms = terms_for(x)
             return GatedResidualBlock(
                 direction,
                 kernel,
@@ -115,7 +130,7 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
                 resnet_activation,
                 num_classes=num_classes,
                 **weight_norm,
-            )(x, auxiliary=auxiliary, condition=condition)
+            )(x, auxiliary=auxiliary, condition=condition_terms)
 
         def conv(direction, kernel, x, strides=1, shift=0):
             return ShiftedConv2D(

@@ -15,7 +15,7 @@ from pixeldist.networks.image_network import (
     check_integer,
     check_num_filters,
 )
-from pixeldist.networks.network_inputs import network_inputs
+from pixeldist.networks.network_inputs import condition_features, network_inputs
 
 CELLS = {"row_lstm": RowLSTM, "diagonal_bilstm": DiagonalBiLSTM}
 FIRST_KERNEL_SIZE = 7
@@ -52,7 +52,8 @@ class PixelRNNNetwork(ImageNetwork):
     down one row). This follows the paper's architecture.
 
     Inputs: `image [batch, H, W, C]` scaled to [-1, 1], and `label [batch]`
-    (int) or `condition [batch, d]` (float) when conditional.
+    (int), `condition [batch, d]` (float) or a condition map
+    `[batch, h, w, c]` (read through `SpatialCondition`) when conditional.
     Output: `[batch, H, W, num_outputs]`.
 
     #### References
@@ -82,6 +83,7 @@ class PixelRNNNetwork(ImageNetwork):
         image, condition = network_inputs(
             image_shape, num_classes, conditional_shape, dtype
         )
+        terms = condition_features(condition, image_shape, num_filters, dtype)
         groups = num_channel_groups
         width = 2 * num_filters
 
@@ -97,7 +99,7 @@ class PixelRNNNetwork(ImageNetwork):
             gate_bias = None  # [B, 1, 1, 4h] when conditional
             if condition is not None:
                 bias = ConditionalBias(4 * num_filters, num_classes, dtype=dtype)
-                gate_bias = bias(condition)
+                gate_bias = bias(terms)
             state = lstm()(x, gate_bias=gate_bias)  # [B, H, W, h]
             residual = conv(state, width, 1)  # [B, H, W, 2h]
             x = keras.layers.Add(dtype=dtype)([x, residual])

@@ -10,6 +10,7 @@ import numpy as np
 from pixeldist.plotting.image_grid import image_grid
 
 _PADDING = 2  # white pixels between tiles
+_GROUP_GAP = 10  # more white pixels between groups of rows
 _MARGIN = 6  # pixels around a label
 _FONT_SIZE = 14
 _TEXT = (30, 30, 30)
@@ -22,6 +23,7 @@ def labelled_image_grid(
     low: int = 0,
     row_labels: Sequence[str] | None = None,
     row_marks: Sequence[int | None] | None = None,
+    rows_per_group: int | None = None,
     tile_size: int = 64,
 ) -> np.ndarray:
     """`images [rows, cols, H, W, C]` as a readable `uint8 [height, width, 3]`.
@@ -38,6 +40,8 @@ def labelled_image_grid(
       row_marks: one entry per row: `k` draws a red line across the row
         between image rows `k - 1` and `k` (e.g. where the known rows of a
         completion end); `None` draws none.
+      rows_per_group: rows that belong together (e.g. a class's real and
+        generated rows), set apart from the next group by a wider gap.
       tile_size: the smallest size of an enlarged image, in pixels.
 
     Returns:
@@ -55,27 +59,44 @@ def labelled_image_grid(
                 f"`{name}` must have one entry per row ({rows}), got {len(per_row)}."
             )
     scale = max(1, math.ceil(tile_size / max(height, width)))
-    grid = image_grid(images, high=high, low=low, padding=_PADDING, scale=scale)
-    for row, mark in enumerate(row_marks or ()):
+    tile_height = height * scale
+    group = rows_per_group or rows
+    blocks, tops, offset = [], [], 0
+    for start in range(0, rows, group):
+        block = image_grid(
+            images[start : start + group],
+            high=high,
+            low=low,
+            padding=_PADDING,
+            scale=scale,
+        )
+        if blocks:
+            blocks.append(np.full((_GROUP_GAP, *block.shape[1:]), 255, np.uint8))
+            offset += _GROUP_GAP
+        count = min(group, rows - start)
+        tops += [offset + _PADDING + i * (tile_height + _PADDING) for i in range(count)]
+        blocks.append(block)
+        offset += block.shape[0]
+    grid = np.concatenate(blocks)
+    for top, mark in zip(tops, row_marks or (), strict=False):
         if mark is not None:
-            _draw_mark(grid, row, mark, height, scale)
+            _draw_mark(grid, top, mark, height, scale)
     if row_labels is None:
         return grid
-    return _with_labels(grid, row_labels, height * scale)
+    return _with_labels(grid, row_labels, tops, tile_height)
 
 
-def _draw_mark(grid: np.ndarray, row: int, image_row: int, height: int, scale: int):
-    """A red line across grid row `row`, above image row `image_row`."""
+def _draw_mark(grid: np.ndarray, top: int, image_row: int, height: int, scale: int):
+    """A red line across the row of tiles at `top`, above image row `image_row`."""
     if not 0 <= image_row <= height:
         raise ValueError(f"A row mark must be in [0, {height}], got {image_row}.")
-    top = _PADDING + row * (height * scale + _PADDING)
     thickness = max(1, scale // 4)
     y = top + image_row * scale - thickness // 2
     y = min(max(y, top), top + height * scale - thickness)
     grid[y : y + thickness, :] = _MARK
 
 
-def _with_labels(grid: np.ndarray, labels: Sequence[str], tile_height: int):
+def _with_labels(grid: np.ndarray, labels: Sequence[str], tops, tile_height: int):
     from PIL import Image, ImageDraw
 
     font = _font(min(_FONT_SIZE, tile_height))
@@ -85,8 +106,8 @@ def _with_labels(grid: np.ndarray, labels: Sequence[str], tile_height: int):
     picture = Image.new("RGB", (left + grid.shape[1], grid.shape[0]), "white")
     picture.paste(Image.fromarray(grid), (left, 0))
     draw = ImageDraw.Draw(picture)
-    for row, text in enumerate(labels):
-        middle = _PADDING + row * (tile_height + _PADDING) + tile_height / 2
+    for top, text in zip(tops, labels, strict=True):
+        middle = top + tile_height / 2
         _, top, _, bottom = draw.textbbox((0, 0), text, font=font)
         draw.text((_MARGIN, middle - (top + bottom) / 2), text, fill=_TEXT, font=font)
     return np.asarray(picture)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.stats
 import tensorflow as tf
-from harness import all_images, perturb_weights
+from harness import all_images, chi_square_p_value, perturb_weights
 from model_zoo import NUM_CLASSES, all_cases, case_id, make_distribution
 
 CASES = all_cases()
@@ -128,24 +127,6 @@ def test_chain_rule_terms_see_only_the_past(case):
         assert terms[1 + k, k] != terms[0, k]  # the edited value's own term moves
 
 
-def _chi_square_p_value(counts, probs, min_expected=5.0):
-    expected = probs * counts.sum()
-    order = np.argsort(expected)
-    # Merge the rarest outcomes into one bin so every expected count is >= 5.
-    merged_obs, merged_exp, acc_o, acc_e = [], [], 0.0, 0.0
-    for k in order:
-        acc_o += counts[k]
-        acc_e += expected[k]
-        if acc_e >= min_expected:
-            merged_obs.append(acc_o)
-            merged_exp.append(acc_e)
-            acc_o = acc_e = 0.0
-    if acc_e > 0:
-        merged_obs[-1] += acc_o
-        merged_exp[-1] += acc_e
-    return scipy.stats.chisquare(merged_obs, merged_exp).pvalue
-
-
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_samples_follow_log_prob(case):
     model, likelihood, channels, conditional = case
@@ -169,10 +150,10 @@ def test_samples_follow_log_prob(case):
     for value in samples.reshape(num, -1).T:  # same order as all_images
         codes = codes * levels + value.astype(np.int64)
     counts = np.bincount(codes, minlength=len(images)).astype(np.float64)
-    assert _chi_square_p_value(counts, probs) > 1e-3
+    assert chi_square_p_value(counts, probs) > 1e-3
     # The test can fail: the same counts against a shuffled law are rejected.
     wrong = np.roll(probs, 1)
-    assert _chi_square_p_value(counts, wrong) < 1e-3
+    assert chi_square_p_value(counts, wrong) < 1e-3
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -202,5 +183,5 @@ def test_completion_follows_conditional_law(case):
     for value in completed[:, 1:].reshape(num, -1).T:
         codes = codes * levels + value.astype(np.int64)
     counts = np.bincount(codes, minlength=len(probs)).astype(np.float64)
-    assert _chi_square_p_value(counts, probs) > 1e-3
-    assert _chi_square_p_value(counts, np.roll(probs, 1)) < 1e-3
+    assert chi_square_p_value(counts, probs) > 1e-3
+    assert chi_square_p_value(counts, np.roll(probs, 1)) < 1e-3

@@ -66,6 +66,7 @@ def test_signature_is_tfd_pixelcnn_s():
         "validate_args",
         "name",
         "trainable",
+        "input_encoding",
     ]
 
 

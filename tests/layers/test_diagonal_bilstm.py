@@ -4,7 +4,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import assert_steps_match_call, perturb_weights, run_layer_test
+from harness import (
+    assert_steps_match_call,
+    perturb_weights,
+    run_layer_test,
+    step_condition,
+)
 from scipy.special import expit
 
 from pixeldist.layers import ConditionalBias
@@ -172,14 +177,16 @@ def test_dtypes():
     assert all(w.dtype == "float64" for w in layer.weights)
 
 
-@pytest.mark.parametrize("groups", [1, 3])
-def test_cached_steps_equal_call(groups):
+@pytest.mark.parametrize("groups, condition", [(1, "label"), (3, "map")])
+def test_cached_steps_equal_call(groups, condition):
     """The right-to-left pass over the row above at each row's start, one
-    left-to-right step per position."""
+    left-to-right step per position; a map's gate term moves with the
+    position (and is not mirrored by the right-to-left sweep)."""
     x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
-    inputs, label = keras.Input((4, 5, 3)), keras.Input((), dtype="int32")
-    gate_bias = ConditionalBias(4 * 6, 2)(label)
+    inputs = keras.Input((4, 5, 3))
+    spec, terms, value, classes = step_condition(condition, (4, 5))
+    gate_bias = ConditionalBias(4 * 6, classes)(terms)
     lstm = DiagonalBiLSTM(6, groups)
-    model = keras.Model([inputs, label], lstm(inputs, gate_bias=gate_bias))
+    model = keras.Model([inputs, spec], lstm(inputs, gate_bias=gate_bias))
     perturb_weights(model, 0.3)
-    assert_steps_match_call(model, x, np.array([1, 0]))
+    assert_steps_match_call(model, x, value)

@@ -4,7 +4,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import assert_steps_match_call, perturb_weights, run_layer_test
+from harness import (
+    assert_steps_match_call,
+    perturb_weights,
+    run_layer_test,
+    step_condition,
+)
 
 from pixeldist.layers import Shift
 from pixeldist.layers.gated_pixelcnn_block import GatedPixelCNNBlock
@@ -163,18 +168,20 @@ def test_config_round_trip():
     assert (clone.num_channel_groups, clone.num_classes) == (3, 7)
 
 
-@pytest.mark.parametrize("mask_type", ["A", "B"])
-@pytest.mark.parametrize("groups", [1, 3])
-def test_cached_steps_equal_call(mask_type, groups):
+@pytest.mark.parametrize(
+    "mask_type, groups, condition",
+    [("A", 1, "label"), ("B", 3, "map"), ("A", 3, "map")],
+)
+def test_cached_steps_equal_call(mask_type, groups, condition):
     """The vertical stack once per row (mask A reads rows above the input;
     mask B's vertical input is known by rows), the horizontal one per
     position; both outputs of the block are compared."""
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 4, 5, 6)).astype(np.float32)
-    inputs, label = keras.Input((4, 5, 6)), keras.Input((), dtype="int32")
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 6)).astype(np.float32)
+    inputs = keras.Input((4, 5, 6))
+    spec, terms, value, classes = step_condition(condition, (4, 5))
     vertical = inputs if mask_type == "A" else Shift("down")(inputs)
-    block = GatedPixelCNNBlock(6, 3, mask_type, groups, num_classes=2)
-    outputs = block([vertical, inputs], condition=label)
-    model = keras.Model([inputs, label], keras.layers.Concatenate()(outputs))
+    block = GatedPixelCNNBlock(6, 3, mask_type, groups, num_classes=classes)
+    outputs = block([vertical, inputs], condition=terms)
+    model = keras.Model([inputs, spec], keras.layers.Concatenate()(outputs))
     perturb_weights(model, 0.3)
-    assert_steps_match_call(model, x, np.array([1, 0]))
+    assert_steps_match_call(model, x, value)

@@ -9,6 +9,7 @@ from harness import (
     perturb_weights,
     run_layer_test,
     run_model_saving_test,
+    step_condition,
 )
 
 from pixeldist.layers import Shift
@@ -116,28 +117,27 @@ def test_bad_arguments():
 
 
 @pytest.mark.parametrize(
-    "direction, auxiliary, activation",
+    "direction, auxiliary, activation, condition",
     [
-        ("down", None, "concat_elu"),
-        ("down", "row", "elu"),
-        ("down_right", "row", "concat_elu"),
-        ("down_right", "position", "sigmoid"),  # f(0) != 0 outside the image
+        ("down", None, "concat_elu", "label"),
+        ("down", "row", "elu", "map"),
+        ("down_right", "row", "concat_elu", "label"),
+        ("down_right", "position", "sigmoid", "map"),  # f(0) != 0 outside
     ],
 )
-def test_cached_steps_equal_call(direction, auxiliary, activation):
+def test_cached_steps_equal_call(direction, auxiliary, activation, condition):
     """A "down" block reads its row to the right: its inputs are known by
     rows (shifted down here); a "down_right" block steps per position. The
     block caches `f(x)` and `f(c)`, so the padding stays zero for any `f`."""
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 3, 4, 4)).astype(np.float32)
-    labels = np.array([1, 0])
-    inputs, label = keras.Input((3, 4, 4)), keras.Input((), dtype="int32")
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 4)).astype(np.float32)
+    inputs = keras.Input((4, 5, 4))
+    spec, terms, value, classes = step_condition(condition, (4, 5))
     rows = Shift("down")(inputs)
     block = GatedResidualBlock(
-        direction, activation=activation, use_data_init=False, num_classes=2
+        direction, activation=activation, use_data_init=False, num_classes=classes
     )
     aux = {"row": rows, "position": inputs, None: None}[auxiliary]
     main = rows if direction == "down" else inputs
-    model = keras.Model([inputs, label], block(main, auxiliary=aux, condition=label))
+    model = keras.Model([inputs, spec], block(main, auxiliary=aux, condition=terms))
     perturb_weights(model, 0.3)
-    assert_steps_match_call(model, x, labels)
+    assert_steps_match_call(model, x, value)

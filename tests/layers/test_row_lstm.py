@@ -4,7 +4,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from harness import assert_steps_match_call, perturb_weights, run_layer_test
+from harness import (
+    assert_steps_match_call,
+    perturb_weights,
+    run_layer_test,
+    step_condition,
+)
 from scipy.special import expit
 
 from pixeldist.layers import ConditionalBias, Shift
@@ -160,14 +165,19 @@ def test_dtypes():
     assert all(w.dtype == "float64" for w in layer.weights)
 
 
-@pytest.mark.parametrize("row_input, groups", [(False, 1), (False, 3), (True, 1)])
-def test_cached_steps_equal_call(row_input, groups):
+@pytest.mark.parametrize(
+    "row_input, groups, condition",
+    [(False, 1, "label"), (False, 3, "map"), (True, 1, "map")],
+)
+def test_cached_steps_equal_call(row_input, groups, condition):
     """The state-to-state part once per row, the input-to-state window and
-    the update per position (a whole row at once for an input known by rows)."""
+    the update per position (a whole row at once for an input known by rows);
+    a condition map's gate term differs at every position."""
     x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
-    inputs, label = keras.Input((4, 5, 3)), keras.Input((), dtype="int32")
+    inputs = keras.Input((4, 5, 3))
+    spec, terms, value, classes = step_condition(condition, (4, 5))
     y = Shift("down")(inputs) if row_input else inputs
-    gate_bias = ConditionalBias(4 * 6, 2)(label)
-    model = keras.Model([inputs, label], RowLSTM(6, groups)(y, gate_bias=gate_bias))
+    gate_bias = ConditionalBias(4 * 6, classes)(terms)
+    model = keras.Model([inputs, spec], RowLSTM(6, groups)(y, gate_bias=gate_bias))
     perturb_weights(model, 0.3)
-    assert_steps_match_call(model, x, np.array([1, 0]))
+    assert_steps_match_call(model, x, value)
