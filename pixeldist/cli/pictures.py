@@ -15,9 +15,9 @@ from PIL import Image
 from pixeldist.plotting import labelled_image_grid
 
 
-def _save(path, rows, labels, high, low, marks=None) -> None:
+def _save(path, rows, labels, high, low, **options) -> None:
     picture = labelled_image_grid(
-        np.stack(rows), high=high, low=low, row_labels=labels, row_marks=marks
+        np.stack(rows), high=high, low=low, row_labels=labels, **options
     )
     Image.fromarray(picture).save(path)
 
@@ -32,8 +32,9 @@ def save_class_rows(
 ) -> None:
     """For each class, a row of real images above a row of generated ones.
 
-    Rows are labelled "real NAME" and "generated NAME", or "real" and
-    "generated" for an unconditional model (`class_names=None`).
+    Each class's pair of rows is set apart from the next. Rows are labelled
+    "real NAME" and "generated NAME", or "real" and "generated" for an
+    unconditional model (`class_names=None`).
 
     Args:
       real_by_class, generated_by_class: `[classes, n, H, W, C]`.
@@ -45,7 +46,7 @@ def save_class_rows(
     ):
         rows.extend([real, generated])
         labels.extend([f"real {name}".strip(), f"generated {name}".strip()])
-    _save(path, rows, labels, high, low)
+    _save(path, rows, labels, high, low, rows_per_group=2)
 
 
 def save_generated_rows(
@@ -72,4 +73,4 @@ def save_completions(path, originals, completions, num_known_rows, high, low=0):
         *(f"completion {k + 1}" for k in range(len(completions))),
     ]
     marks = [None] + [num_known_rows] * (len(rows) - 1)
-    _save(path, rows, labels, high, low, marks)
+    _save(path, rows, labels, high, low, row_marks=marks)

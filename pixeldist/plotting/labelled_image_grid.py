@@ -78,7 +78,7 @@ def labelled_image_grid(
         blocks.append(block)
         offset += block.shape[0]
     grid = np.concatenate(blocks)
-    for top, mark in zip(tops, row_marks or (), strict=False):
+    for top, mark in zip(tops, row_marks or [None] * rows, strict=True):
         if mark is not None:
             _draw_mark(grid, top, mark, height, scale)
     if row_labels is None:

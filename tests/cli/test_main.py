@@ -57,9 +57,10 @@ def test_train_writes_the_run_directory(trained_run):
     assert settings["model"] == "pixelcnn" and settings["dataset"] == "digits"
     with Image.open(os.path.join(trained_run, "samples.png")) as picture:
         # 10 classes × (a real row + a generated row) of 2 digits enlarged to
-        # 64 pixels with 2 between them, and a column of row labels.
+        # 64 pixels with 2 between them, 10 between classes, and a column of
+        # row labels.
         width, height = picture.size
-        assert height == 20 * 66 + 2 and width > 2 * 66 + 2
+        assert height == 10 * (2 * 66 + 2) + 9 * 10 and width > 2 * 66 + 2
 
 
 def test_train_resumes_from_the_last_completed_epoch(trained_run, tmp_path, capsys):

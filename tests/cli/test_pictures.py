@@ -39,8 +39,9 @@ def test_class_rows_pair_real_and_generated_with_class_names(tmp_path, drawn):
         "real dog",
         "generated dog",
     ]
+    assert call["rows_per_group"] == 2
     with Image.open(tmp_path / "s.png") as picture:
-        assert picture.size[1] == 4 * 66 + 2
+        assert picture.size[1] == 2 * (2 * 66 + 2) + 10  # two classes, a gap
 
 
 def test_unconditional_rows_say_real_and_generated(tmp_path, drawn):

@@ -49,6 +49,20 @@ def test_marks_draw_a_line_where_the_known_rows_end():
     assert list(red_rows) == [68 + 24 - 1, 68 + 24, 134 + 62, 134 + 63]
 
 
+def test_groups_of_rows_are_set_apart():
+    images = _images(5, 2, 8)
+    plain = labelled_image_grid(images, high=1)
+    grouped = labelled_image_grid(
+        images, high=1, rows_per_group=2, row_labels=list("abcde"), row_marks=[1] * 5
+    )
+    # Groups (2, 2, 1 rows): two gaps of 10 white pixels more.
+    assert grouped.shape[0] == plain.shape[0] + 2 * 2 + 2 * 10
+    red_rows = np.flatnonzero(np.all(grouped == RED, axis=-1).any(axis=1))
+    group_height = 2 * 66 + 2 + 10
+    tops = [2, 68, group_height + 2, group_height + 68, 2 * group_height + 2]
+    assert list(red_rows) == [y for top in tops for y in (top + 7, top + 8)]
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [

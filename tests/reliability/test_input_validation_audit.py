@@ -103,6 +103,15 @@ def _digest(directory):
     return digest.hexdigest()
 
 
+def _exit_code(argv):
+    """`main`'s return value, or the status of argparse's `SystemExit`
+    (argument errors are reported before TensorFlow loads)."""
+    try:
+        return cli_main(argv)
+    except SystemExit as exit_:
+        return exit_.code
+
+
 def test_command_line_errors_leave_the_run_directory_untouched(tmp_path, capsys):
     run = str(tmp_path / "run")
     tiny = [
@@ -135,6 +144,6 @@ def test_command_line_errors_leave_the_run_directory_untouched(tmp_path, capsys)
         ["evaluate", "--run", run, "--dataset", "nope"],
     ]
     for argv in bad_calls:
-        assert cli_main(argv) == 2, argv
+        assert _exit_code(argv) == 2, argv
         assert _digest(run) == before, argv
     assert "Traceback" not in capsys.readouterr().err
