@@ -65,12 +65,22 @@ class DensityModel(keras.Model):
 
     @staticmethod
     def _as_inputs(data):
-        # Keras would read (images, labels) as (x, y); the labels are an input here.
-        if isinstance(data, (tuple, list)) and len(data) == 2:
-            return ((data[0], data[1]),)
-        if isinstance(data, (tuple, list)) and len(data) == 1:
-            return (data[0],)
-        return (data,)
+        """Keras' `(x, y, sample_weight)` as `(inputs, None, sample_weight)`.
+
+        The condition is an input of the model, not a target: it arrives in
+        `x` (`(images, labels)`, `{"image": ..., "label": ...}`) or, as Keras
+        users pass it, in `y` (`fit(images, labels)`, `train_on_batch(images,
+        labels)`, a data set of `(images, labels)` pairs).
+        """
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if y is not None:
+            if isinstance(x, (tuple, list, dict)):
+                raise ValueError(
+                    "DensityModel takes the condition either with the images, "
+                    "`x=(images, labels)`, or as `y`, not both."
+                )
+            x = (x, y)
+        return x, None, sample_weight
 
     def train_step(self, data):
         return super().train_step(self._as_inputs(data))
@@ -79,7 +89,8 @@ class DensityModel(keras.Model):
         return super().test_step(self._as_inputs(data))
 
     def predict_step(self, data):
-        return super().predict_step(self._as_inputs(data))
+        x, _, _ = self._as_inputs(data)
+        return self(x, training=False)
 
     def fit(self, x=None, y=None, **kwargs):
         # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
