@@ -1,0 +1,1 @@
+"""Latent-variable models whose likelihoods are pixeldist distributions."""
