@@ -9,6 +9,7 @@ from pixeldist.data.digits import (
     load_digits_dataset,
 )
 from pixeldist.data.load import load
+from pixeldist.data.low_resolution import low_resolution
 from pixeldist.data.quickdraw_classes import QUICKDRAW_SEED_CLASSES
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "digits_arrays",
     "load",
     "load_digits_dataset",
+    "low_resolution",
 ]
