@@ -33,7 +33,7 @@ from PIL import Image  # noqa: E402
 
 import pixeldist  # noqa: E402
 from pixeldist.data import dataset_info, load, low_resolution  # noqa: E402
-from pixeldist.plotting import labelled_image_grid  # noqa: E402
+from pixeldist.plotting import super_resolution_grid  # noqa: E402
 
 
 def _pairs(name, split, factor, high, max_examples=None):
@@ -143,13 +143,10 @@ def main(argv=None):
 
 def _save_picture(path, images, samples, factor, high):
     """Rows: the originals, the low-resolution inputs (enlarged), the samples."""
-    pooled = tf.nn.avg_pool2d(tf.cast(images, tf.float32), factor, factor, "VALID")
-    enlarged = np.repeat(np.repeat(pooled.numpy(), factor, axis=1), factor, axis=2)
-    rows = np.concatenate([images[None], enlarged[None], samples])
-    labels = ["original", f"input ({factor}x smaller)"] + [
-        f"sample {k + 1}" for k in range(len(samples))
-    ]
-    picture = labelled_image_grid(rows, high=high, row_labels=labels)
+    inputs = tf.nn.avg_pool2d(tf.cast(images, tf.float32), factor, factor, "VALID")
+    picture = super_resolution_grid(
+        inputs.numpy(), samples, factor, high, originals=images
+    )
     Image.fromarray(picture).save(path)
 
 

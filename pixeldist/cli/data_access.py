@@ -117,3 +117,31 @@ def examples_per_class(dataset, num_classes: int, per_class: int, limit: int = 2
             row.append(np.zeros_like(shape))
         rows.append(np.stack(row))
     return np.stack(rows)
+
+
+def condition_factor(settings: dict) -> int | None:
+    """`F` of a run trained with `--condition lowres:F`, else `None`."""
+    condition = settings.get("condition")
+    return int(condition.split(":")[1]) if condition else None
+
+
+def condition_shape(settings: dict, image_shape) -> tuple[int, int, int]:
+    """The low-resolution shape `(H/F, W/F, C)`; F must divide `H` and `W`."""
+    factor = condition_factor(settings)
+    height, width, channels = image_shape
+    if height % factor or width % factor:
+        raise CommandError(
+            f"--condition lowres:{factor} needs images whose height and width "
+            f"{factor} divides, got {height}x{width}."
+        )
+    return height // factor, width // factor, channels
+
+
+def with_condition(data, settings: dict, high: int, low: int = 0):
+    """`(image, low-resolution map)` pairs for a `lowres:F` run, else `data`."""
+    factor = condition_factor(settings)
+    if factor is None:
+        return data
+    from pixeldist.data import low_resolution
+
+    return data.map(lambda image, *_: (image, low_resolution(image, factor, high, low)))

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from pixeldist.cli.data_access import check_fits, data_info, load_split
+from pixeldist.cli.data_access import (
+    check_fits,
+    data_info,
+    load_split,
+    with_condition,
+)
 from pixeldist.cli.run_directory import RunDirectory
 from pixeldist.cli.train_command import log
 
@@ -16,7 +21,12 @@ def run_evaluate(args) -> int:
     dataset = args.dataset or settings["dataset"]
     info = data_info(settings, dataset)
     check_fits(info, model.distribution)
-    data = load_split(settings, args.split, dataset)
+    data = with_condition(
+        load_split(settings, args.split, dataset),
+        settings,
+        model.distribution.high,
+        model.distribution.low,
+    )
     if not info.has_labels and model.distribution.num_classes is not None:
         from pixeldist.cli.command_error import CommandError
 

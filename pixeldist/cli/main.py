@@ -65,6 +65,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _condition(text: str) -> str:
+    """An argparse type: `lowres:F`, the F-times average-pooled image (F >= 2)."""
+    kind, _, factor = text.partition(":")
+    if kind != "lowres" or not factor.isdigit() or int(factor) < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected lowres:F with an integer F >= 2 (e.g. lowres:4), got {text!r}"
+        )
+    return f"lowres:{int(factor)}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixeldist",
@@ -109,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--classes", type=_integer(0), nargs="+", help="keep these labels"
     )
+    train.add_argument(
+        "--condition",
+        type=_condition,
+        default=None,
+        metavar="lowres:F",
+        help="condition on the F-times average-pooled image (super-resolution) "
+        "instead of the labels",
+    )
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
     train.add_argument(
         "--distribute",
@@ -126,7 +144,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--run", required=True)
     sample.add_argument("--labels", type=int, nargs="+")
-    sample.add_argument("--num", type=_integer(1), default=8, help="images per label")
+    sample.add_argument(
+        "--condition-from",
+        metavar="IMAGES.npy",
+        help="for a lowres:F run: images [N, H, W, C] (pooled here) or their "
+        "low-resolution versions [N, H/F, W/F, C], pixel values",
+    )
+    sample.add_argument(
+        "--num", type=_integer(1), default=8, help="images per label or condition"
+    )
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--temperature", type=_positive_float, default=1.0)
     sample.add_argument("--seed", type=int, default=0)

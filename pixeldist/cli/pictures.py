@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from pixeldist.plotting import labelled_image_grid
+from pixeldist.plotting import labelled_image_grid, super_resolution_grid
 
 
 def _save(path, rows, labels, high, low, **options) -> None:
@@ -74,3 +74,10 @@ def save_completions(path, originals, completions, num_known_rows, high, low=0):
     ]
     marks = [None] + [num_known_rows] * (len(rows) - 1)
     _save(path, rows, labels, high, low, row_marks=marks)
+
+
+def save_super_resolutions(path, inputs, samples, factor, high, low=0, originals=None):
+    """Low-resolution inputs `[n, h, w, C]` (enlarged), above the samples
+    `[k, n, H, W, C]` made for them, below the originals when given."""
+    picture = super_resolution_grid(inputs, samples, factor, high, low, originals)
+    Image.fromarray(picture).save(path)

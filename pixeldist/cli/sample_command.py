@@ -5,16 +5,84 @@ from __future__ import annotations
 import numpy as np
 
 from pixeldist.cli.command_error import CommandError
-from pixeldist.cli.data_access import class_names, data_info
+from pixeldist.cli.data_access import (
+    class_names,
+    condition_factor,
+    condition_shape,
+    data_info,
+    load_split,
+    take_examples,
+)
 from pixeldist.cli.pictures import save_generated_rows
 from pixeldist.cli.run_directory import RunDirectory
 from pixeldist.cli.sampling_progress import sample_with_progress
-from pixeldist.cli.train_command import log, write_completions
+from pixeldist.cli.train_command import log, write_completions, write_super_resolutions
+
+
+def _condition_images(path, distribution, settings):
+    """The images of `--condition-from`: full size or of the condition's shape,
+    finite pixel values in the model's range."""
+    try:
+        images = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise CommandError(
+            f"--condition-from {path}: cannot read it ({error})."
+        ) from None
+    full = tuple(distribution.image_shape)
+    small = condition_shape(settings, full)
+    if images.ndim == 3:
+        images = images[None]
+    if images.ndim != 4 or images.shape[1:] not in (full, small) or not len(images):
+        raise CommandError(
+            f"--condition-from {path}: expected images [N, {', '.join(map(str, full))}]"
+            f" or [N, {', '.join(map(str, small))}], got shape {list(images.shape)}."
+        )
+    if not np.issubdtype(images.dtype, np.number) or not np.all(np.isfinite(images)):
+        raise CommandError(f"--condition-from {path}: values must be finite numbers.")
+    low, high = distribution.low, distribution.high
+    if images.min() < low or images.max() > high:
+        raise CommandError(
+            f"--condition-from {path}: values must be pixel values in [{low}, {high}], "
+            f"got [{images.min():g}, {images.max():g}]."
+        )
+    return images
+
+
+def _sample_super_resolutions(args, run, distribution) -> int:
+    settings = run.read_settings()
+    if args.labels:
+        raise CommandError(
+            "This model is conditioned on low-resolution images, not labels; "
+            "pass --condition-from IMAGES.npy instead of --labels."
+        )
+    if args.condition_from:
+        images = _condition_images(args.condition_from, distribution, settings)
+    else:
+        images, _ = take_examples(load_split(settings, "test"), 8)
+    log(f"sampling {args.num} images for each of {len(images)} inputs")
+    write_super_resolutions(
+        args.out,
+        distribution,
+        settings,
+        images,
+        args.num,
+        args.seed,
+        temperature=args.temperature,
+        method=args.method,
+    )
+    print(f"wrote {args.out}")
+    return 0
 
 
 def run_sample(args) -> int:
     run = RunDirectory(args.run)
     distribution = run.load_model().distribution
+    if condition_factor(run.read_settings()):
+        return _sample_super_resolutions(args, run, distribution)
+    if args.condition_from:
+        raise CommandError(
+            "--condition-from is for models trained with --condition lowres:F."
+        )
     classes = distribution.num_classes
     if classes is None:
         if args.labels:

@@ -37,7 +37,10 @@ def sample_with_progress(
             if labels is not None:
                 condition = labels[start:stop]
                 condition = np.concatenate(
-                    [condition, np.repeat(condition[-1:], chunk_size - len(condition))]
+                    [
+                        condition,
+                        np.repeat(condition[-1:], chunk_size - len(condition), axis=0),
+                    ]
                 )
             images = distribution.sample(
                 chunk_size,

@@ -13,10 +13,13 @@ import tensorflow as tf
 from pixeldist.cli.command_error import CommandError
 from pixeldist.cli.data_access import (
     class_names,
+    condition_factor,
+    condition_shape,
     data_info,
     examples_per_class,
     load_split,
     take_examples,
+    with_condition,
 )
 from pixeldist.cli.model_registry import build_distribution
 from pixeldist.cli.multi_worker_fit import (
@@ -24,7 +27,11 @@ from pixeldist.cli.multi_worker_fit import (
     held_out_metrics,
     multi_worker_strategy,
 )
-from pixeldist.cli.pictures import save_class_rows, save_completions
+from pixeldist.cli.pictures import (
+    save_class_rows,
+    save_completions,
+    save_super_resolutions,
+)
 from pixeldist.cli.run_directory import RunDirectory
 from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.keras_integration.density_model import DensityModel
@@ -39,6 +46,7 @@ RUN_DEFINING = (
     "binarize",
     "resize",
     "classes",
+    "condition",
     "likelihood",
     "num_layers",
     "num_filters",
@@ -80,6 +88,7 @@ def _settings(args) -> dict:
         "binarize": bool(args.binarize),
         "resize": list(args.resize) if args.resize else None,
         "classes": list(args.classes) if args.classes else None,
+        "condition": args.condition,
         "likelihood": args.likelihood,
         "num_layers": args.num_layers,
         "num_filters": args.num_filters,
@@ -97,6 +106,10 @@ def run_train(args) -> int:
     run = RunDirectory(args.out)
     info = data_info(settings)
     num_classes = info.num_classes if info.has_labels else None
+    condition = {}
+    if settings["condition"]:  # low-resolution images instead of labels
+        condition = {"conditional_shape": condition_shape(settings, info.image_shape)}
+        num_classes = None
     keras.utils.set_random_seed(args.seed)
     scope, strategy, is_chief, worker_index = _strategy(args.distribute)
     multi_worker = args.distribute == "multi_worker"
@@ -127,6 +140,7 @@ def run_train(args) -> int:
                 num_layers=args.num_layers,
                 num_filters=args.num_filters,
                 num_logistic_mix=args.num_logistic_mix,
+                **condition,
             )
             model = DensityModel(distribution)
             model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
@@ -134,8 +148,10 @@ def run_train(args) -> int:
     run.write_settings(settings)
 
     initial_epoch = int(state["epoch"])
-    train, steps = _training_batches(load_split(settings, "train"), args, initial_epoch)
-    held_out = load_split(settings, "test").batch(256).prefetch(tf.data.AUTOTUNE)
+    train = with_condition(load_split(settings, "train"), settings, info.high)
+    train, steps = _training_batches(train, args, initial_epoch)
+    held_out = with_condition(load_split(settings, "test"), settings, info.high)
+    held_out = held_out.batch(256).prefetch(tf.data.AUTOTUNE)
     callbacks = [
         ResumableCheckpoint(run.path, state["history"]),
         TqdmProgress(args.epochs, steps, disable=args.quiet or not is_chief),
@@ -207,6 +223,12 @@ def _training_batches(data, args, initial_epoch):
 
 
 def _write_samples(run, distribution, settings, per_class, seed, quiet=False):
+    if condition_factor(settings):
+        images, _ = take_examples(load_split(settings, "test"), per_class)
+        write_super_resolutions(
+            run.file("samples.png"), distribution, settings, images, 2, seed, quiet
+        )
+        return
     if distribution.num_classes is None:
         images, _ = take_examples(load_split(settings, "test"), per_class)
         generated = sample_with_progress(
@@ -241,6 +263,8 @@ def write_completions(
         distribution.image_shape[0] // 2 if num_known_rows is None else num_known_rows
     )
     condition = labels if distribution.num_classes is not None else None
+    if condition_factor(settings):
+        condition = low_resolution_of(images, settings, distribution)
     completions = [
         distribution.complete(
             images, rows, conditional_input=condition, seed=seed + k, method=method
@@ -254,3 +278,40 @@ def write_completions(
         rows,
         distribution.high,
     )
+
+
+def low_resolution_of(images, settings, distribution):
+    """The condition of a `lowres:F` run's model for full-size `images`."""
+    from pixeldist.data import low_resolution
+
+    factor = condition_factor(settings)
+    return low_resolution(images, factor, distribution.high, distribution.low).numpy()
+
+
+def write_super_resolutions(
+    path, distribution, settings, images, count, seed, quiet=False, **sampling
+):
+    """`count` samples for each of `images` (full size), or for each of their
+    low-resolution versions (`images` of the condition's shape), as a picture.
+    """
+    factor = condition_factor(settings)
+    high, low = distribution.high, distribution.low
+    images = np.asarray(images, np.float32)
+    if images.shape[1:] == tuple(distribution.image_shape):
+        originals, condition = images, low_resolution_of(images, settings, distribution)
+    else:  # already small: only scaled
+        from pixeldist.data import low_resolution
+
+        originals, condition = None, low_resolution(images, 1, high, low).numpy()
+    generated = sample_with_progress(
+        distribution,
+        count * len(condition),
+        labels=np.tile(condition, (count, 1, 1, 1)),
+        seed=seed,
+        quiet=quiet,
+        **sampling,
+    )
+    generated = generated.reshape(count, len(condition), *distribution.image_shape)
+    inputs = (condition + 1) / 2 * (high - low) + low  # pixel values again
+    save_super_resolutions(path, inputs, generated, factor, high, low, originals)
+    return generated
