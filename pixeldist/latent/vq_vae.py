@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from pixeldist.latent.vector_quantizer import VectorQuantizer
@@ -158,6 +159,29 @@ class VQVAE(keras.Model):
         self.reconstruction_tracker.update_state(reconstruction)
         self.vq_tracker.update_state(vq)
         return reconstruction + vq
+
+    def fit(self, x=None, y=None, **kwargs):
+        # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
+        # would only warn that it is ignored.
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, y, **kwargs)
+
+    def compile(self, optimizer="adam", loss=None, **kwargs):
+        if loss is not None:
+            raise ValueError(
+                "VQVAE's loss is its reconstruction and vq losses; do not pass `loss`."
+            )
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def compile_from_config(self, config):
+        # Keras skips this for models with a custom `compile`; a loaded model
+        # must come back compiled, with its optimizer state.
+        config = dict(keras.saving.deserialize_keras_object(config))
+        config.pop("loss", None)
+        self.compile(**config)
+        if self.optimizer is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
 
     def encode(self, images):
         """The codes of `images [N, H, W, C]`: int32 `[N, h, w]`."""

@@ -114,6 +114,17 @@ def test_save_and_load_give_identical_codes_and_reconstructions(tmp_path):
     np.testing.assert_array_equal(
         loaded.quantizer.initialized.numpy(), vq_vae.quantizer.initialized.numpy()
     )
+    # It comes back compiled, with the optimizer's state.
+    assert int(loaded.optimizer.iterations.numpy()) == 1
+    for mine, theirs in zip(
+        vq_vae.optimizer.variables, loaded.optimizer.variables, strict=True
+    ):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_a_loss_is_refused_at_compile():
+    with pytest.raises(ValueError, match="loss"):
+        _small().compile(optimizer="adam", loss="mse")
 
 
 @pytest.mark.parametrize(
