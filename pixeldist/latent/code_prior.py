@@ -20,6 +20,7 @@ def code_prior(
     model="pixelcnn",
     num_classes: int | None = None,
     conditional_shape=None,
+    code_map_shape=None,
     **kwargs,
 ):
     """An autoregressive distribution over the code maps of `vq_vae`.
@@ -39,7 +40,11 @@ def code_prior(
         "diagonal_bilstm", or a pixeldist distribution class.
       num_classes: for a class-conditional prior `p(k | y)`.
       conditional_shape: for a prior conditioned on a float vector or map
-        (e.g. the top-level code map of a two-level model, embedded).
+        (e.g. `TwoLevelVQVAE.bottom_condition_shape()` for the bottom codes
+        of a two-level model).
+      code_map_shape: `(h, w)`, the code maps' size; default
+        `vq_vae.code_map_shape` (`vq_vae.top_code_map_shape` for the top
+        codes of a two-level model).
       **kwargs: the model's own arguments (`num_layers`, `num_filters`, ...).
 
     Returns:
@@ -60,7 +65,7 @@ def code_prior(
         model = getattr(distributions, class_name)
         kwargs = {**extra, **kwargs}
     return model(
-        image_shape=(*vq_vae.code_map_shape, 1),
+        image_shape=(*(code_map_shape or vq_vae.code_map_shape), 1),
         num_classes=num_classes,
         conditional_shape=conditional_shape,
         likelihood="categorical",

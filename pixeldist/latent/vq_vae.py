@@ -107,20 +107,35 @@ class VQVAE(keras.Model):
         self.commitment_cost = float(commitment_cost)
         self.initialize_codebook_from_data = bool(initialize_codebook_from_data)
 
-        self.encoder = _encoder(image_shape, code_size, num_filters, halvings)
-        self.quantizer = VectorQuantizer(
-            num_codes,
-            code_size,
-            commitment_cost,
-            initialize_from_data=initialize_codebook_from_data,
-            name="quantizer",
-        )
-        self.quantizer.build((None, *self.code_map_shape, code_size))
-        self.decoder = _decoder(
-            self.code_map_shape, code_size, image_shape, self.num_levels, num_filters
-        )
+        self._build_networks()
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.vq_tracker = keras.metrics.Mean(name="vq_loss")
+
+    def _build_networks(self) -> None:
+        """The encoder, quantizer and decoder, with their weights."""
+        halvings = round(math.log2(self.downsampling))
+        self.encoder = _encoder(
+            self.image_shape, self.code_size, self.num_filters, halvings
+        )
+        self.quantizer = self._quantizer("quantizer", self.code_map_shape)
+        self.decoder = _decoder(
+            self.code_map_shape,
+            self.code_size,
+            self.image_shape,
+            self.num_levels,
+            self.num_filters,
+        )
+
+    def _quantizer(self, name, code_map_shape) -> VectorQuantizer:
+        quantizer = VectorQuantizer(
+            self.num_codes,
+            self.code_size,
+            self.commitment_cost,
+            initialize_from_data=self.initialize_codebook_from_data,
+            name=name,
+        )
+        quantizer.build((None, *code_map_shape, self.code_size))
+        return quantizer
 
     @property
     def num_levels(self) -> int:
@@ -192,16 +207,12 @@ class VQVAE(keras.Model):
         """The images of `codes int [N, h, w]` (or code maps `[N, h, w, 1]`):
         float `[N, H, W, C]`, each pixel its most probable value in
         `[low, high]`."""
-        codes = ops.convert_to_tensor(codes)
-        if len(codes.shape) == 4:
-            if codes.shape[-1] != 1:
-                raise ValueError(
-                    f"Code maps must be [N, h, w] or [N, h, w, 1], got {codes.shape}."
-                )
-            codes = codes[..., 0]
-        logits = self.decoder(self.quantizer.embed(codes), training=False)
-        levels = ops.argmax(logits, axis=-1)  # [N, H, W, C]
-        return ops.cast(levels + self.low, "float32")
+        z_q = self.quantizer.embed(code_indices(codes))
+        return self._most_probable(self.decoder(z_q, training=False))
+
+    def _most_probable(self, logits):
+        """Logits `[N, H, W, C, L]` -> float images `[N, H, W, C]`."""
+        return ops.cast(ops.argmax(logits, axis=-1) + self.low, "float32")
 
     def reconstruct(self, images):
         """`decode(encode(images))`: float `[N, H, W, C]`."""
@@ -225,6 +236,18 @@ class VQVAE(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def code_indices(codes):
+    """Codes `[N, h, w]`, or code maps `[N, h, w, 1]` as a prior samples them."""
+    codes = ops.convert_to_tensor(codes)
+    if len(codes.shape) == 4:
+        if codes.shape[-1] != 1:
+            raise ValueError(
+                f"Code maps must be [N, h, w] or [N, h, w, 1], got {codes.shape}."
+            )
+        codes = codes[..., 0]
+    return ops.cast(codes, "int32")
 
 
 def _encoder(image_shape, code_size, num_filters, halvings) -> keras.Model:
