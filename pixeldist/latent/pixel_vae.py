@@ -156,7 +156,7 @@ class PixelVAE(keras.Model):
     @property
     def prior(self) -> tfd.Distribution:
         """`p(z)`: standard normal, batch shape `[]`, event shape `[h, w, d]`."""
-        zeros = tf.zeros(self.latent_shape, self.decoder.dtype)
+        zeros = tf.zeros(self.latent_shape, tf.float32)  # as the encoder
         return tfd.Independent(tfd.Normal(zeros, 1.0), reinterpreted_batch_ndims=3)
 
     def posterior(self, images, training=False) -> tfd.Distribution:
