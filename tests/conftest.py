@@ -1,9 +1,16 @@
-"""Shared pytest set-up: quiet TensorFlow, make `tests/` importable, seed."""
+"""Shared pytest set-up: quiet TensorFlow, samplers without XLA unless asked
+for, make `tests/` importable, seed."""
 
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow keeps every XLA-compiled program until the process exits (~35 MB
+# and ~160 memory mappings per model that samples); the suite builds hundreds
+# of models, so one process would pass Linux's 65,530 mappings and abort. Its
+# cached samplers run as plain graphs, except in the tests that ask for the
+# `xla` fixture (the fast == naive tests over the whole zoo).
+os.environ.setdefault("PIXELDIST_JIT_COMPILE", "0")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import keras  # noqa: E402
@@ -14,3 +21,9 @@ import pytest  # noqa: E402
 def _fixed_keras_seed():
     keras.utils.set_random_seed(1234)
     yield
+
+
+@pytest.fixture
+def xla(monkeypatch):
+    """Distributions built in the test compile their samplers with XLA."""
+    monkeypatch.setenv("PIXELDIST_JIT_COMPILE", "1")

@@ -22,6 +22,28 @@ from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 
 METHODS = ("fast", "naive")
 
+#: The environment variable that turns XLA off for the cached sampler.
+JIT_COMPILE_VARIABLE = "PIXELDIST_JIT_COMPILE"
+
+
+def sampler_jit_compile() -> bool:
+    """Whether cached samplers are compiled with XLA: `PIXELDIST_JIT_COMPILE`,
+    `"1"` (the default) or `"0"`, read when a distribution is built.
+
+    XLA makes warm sampling several times faster, but TensorFlow keeps every
+    XLA-compiled program until the process exits (its compilation cache has
+    no eviction): about 35 MB and 160 memory mappings for each model that
+    samples. A process that builds and samples hundreds of models (a test
+    suite, a hyper-parameter search) turns it off; the samples are the same.
+    """
+    value = os.environ.get(JIT_COMPILE_VARIABLE, "1")
+    if value not in ("0", "1"):
+        raise ValueError(
+            f"The environment variable {JIT_COMPILE_VARIABLE} must be 0 or 1, "
+            f"got {value!r}."
+        )
+    return value == "1"
+
 
 class RasterGenerator:
     """Draws the images of an `AutoregressiveImageDistribution` in raster order.
@@ -32,9 +54,9 @@ class RasterGenerator:
 
     - `method="fast"`: the cached sampler (`cached_sampler`) over an
       `IncrementalNetwork` of the distribution's network, built once, in one
-      XLA-compiled loop. A network with a layer that has no cached step
-      samples with the reference loop instead, after a warning (once per
-      distribution) that names the layer.
+      XLA-compiled loop (see `sampler_jit_compile`). A network with a layer
+      that has no cached step samples with the reference loop instead, after
+      a warning (once per distribution) that names the layer.
     - `method="naive"`: the reference loop (`sample_by_recomputation`), which
       re-runs the whole network at every step.
 
@@ -51,6 +73,14 @@ class RasterGenerator:
         self._distribution = distribution
         self._incremental_network = None
         self._incremental_network_built = False
+        jit_compile = sampler_jit_compile()
+        for name in ("_fast", "_start", "_draw"):
+            function = getattr(self, name)
+            compiled = tf.function(
+                function, reduce_retracing=True, jit_compile=jit_compile
+            )
+            setattr(self, name, compiled)
+        self._naive = tf.function(self._naive, reduce_retracing=True)
 
     @property
     def incremental_network(self) -> IncrementalNetwork | None:
@@ -149,10 +179,9 @@ class RasterGenerator:
     def _canvas(self, images):
         return tf.ensure_shape(images, [None, *self._distribution.image_shape])
 
-    @tf.function(reduce_retracing=True, jit_compile=True)
     def _fast(self, noise, condition, temperature, initial, first_pixel):
-        """The cached sampler, in one XLA-compiled graph: no value checks
-        inside (they cannot raise)."""
+        """The cached sampler, in one (XLA-compiled) graph: no value checks
+        inside (they cannot raise under XLA)."""
         dist = self._distribution
         return sample_with_cache(
             self.incremental_network,
@@ -165,7 +194,6 @@ class RasterGenerator:
             condition,
         )
 
-    @tf.function(reduce_retracing=True, jit_compile=True)
     def _start(self, initial, first_pixel, condition):
         """The caches after the pixels before `first_pixel` (`_fast` split
         into calls, for progress bars)."""
@@ -177,7 +205,6 @@ class RasterGenerator:
             condition,
         )
 
-    @tf.function(reduce_retracing=True, jit_compile=True)
     def _draw(self, noise, condition, temperature, images, state, start, stop):
         """`(images, state)` after drawing raster indices `[start, stop)` from
         the caches `state` of the pixels before `start`."""
@@ -195,7 +222,6 @@ class RasterGenerator:
             condition,
         )
 
-    @tf.function(reduce_retracing=True)
     def _naive(self, noise, condition, temperature, initial, first_pixel, stop):
         """The reference sampler: raster indices `[first_pixel, stop)` drawn,
         the other pixels copied from `initial`."""

@@ -24,6 +24,9 @@ import pixeldist
 
 HEIGHT, WIDTH, HIGH = 4, 4, 7
 
+# The sampler as users run it: compiled with XLA.
+pytestmark = pytest.mark.usefixtures("xla")
+
 
 def _model(model, likelihood, channels, conditional, **kwargs):
     dist = make_distribution(

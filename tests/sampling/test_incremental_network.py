@@ -19,6 +19,9 @@ from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
 from pixeldist.layers import MaskedConv2D, ShiftedConv2D
 from pixeldist.sampling import IncrementalNetwork, NoCachedStepError
 
+# The sampler as users run it: compiled with XLA.
+pytestmark = pytest.mark.usefixtures("xla")
+
 HIGH = 7
 # (image shape without channels, num_hierarchies, num_resnet, receptive field)
 ARCHITECTURES = {
