@@ -26,8 +26,14 @@ _PUBLIC_NAMES = {
     "PixelCNN": ".distributions.pixelcnn",
     "PixelCNNPlusPlus": ".distributions.pixelcnn_plus_plus",
     "PixelRNN": ".distributions.pixelrnn",
+    "PixelVAE": ".latent.pixel_vae",
     "QuantizedCategorical": ".likelihoods.quantized_categorical",
+    "TwoLevelVQVAE": ".latent.two_level_vq_vae",
+    "VQVAE": ".latent.vq_vae",
+    "VectorQuantizer": ".latent.vector_quantizer",
+    "code_prior": ".latent.code_prior",
     "data": ".data",
+    "latent": ".latent",
     "bits_per_dim": ".keras_integration.bits_per_dim",
 }
 
@@ -40,8 +46,14 @@ __all__ = [
     "PixelCNN",
     "PixelCNNPlusPlus",
     "PixelRNN",
+    "PixelVAE",
     "QuantizedCategorical",
+    "TwoLevelVQVAE",
+    "VQVAE",
+    "VectorQuantizer",
+    "code_prior",
     "data",
+    "latent",
     "bits_per_dim",
 ]
 
