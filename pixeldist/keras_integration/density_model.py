@@ -7,10 +7,11 @@ import tensorflow as tf
 
 from pixeldist.keras_integration.bits_per_dim import bits_per_dim
 from pixeldist.keras_integration.negative_log_likelihood import NegativeLogLikelihood
+from pixeldist.keras_integration.own_loss_model import OwnLossModel
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class DensityModel(keras.Model):
+class DensityModel(OwnLossModel):
     """A `keras.Model` whose loss is the distribution's mean negative log-likelihood.
 
     `fit`, `evaluate` and `predict` take a `tf.data` pipeline (or arrays) of
@@ -32,6 +33,8 @@ class DensityModel(keras.Model):
     Args:
       distribution: a pixeldist image distribution.
     """
+
+    own_loss = "the negative log-likelihood"
 
     def __init__(self, distribution, **kwargs):
         super().__init__(**kwargs)
@@ -91,30 +94,6 @@ class DensityModel(keras.Model):
     def predict_step(self, data):
         x, _, _ = self._as_inputs(data)
         return self(x, training=False)
-
-    def fit(self, x=None, y=None, **kwargs):
-        # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
-        # would only warn that it is ignored.
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
-        return super().fit(x, y, **kwargs)
-
-    def compile(self, optimizer="adam", loss=None, **kwargs):
-        if loss is not None:
-            raise ValueError(
-                "DensityModel's loss is the negative log-likelihood; "
-                "do not pass `loss`."
-            )
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        # Keras skips this for models with a custom `compile`; a loaded model
-        # must come back compiled, with its optimizer state.
-        config = dict(keras.saving.deserialize_keras_object(config))
-        config.pop("loss", None)
-        self.compile(**config)
-        if self.optimizer is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True

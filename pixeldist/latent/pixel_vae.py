@@ -10,6 +10,7 @@ import tensorflow_probability as tfp
 
 from pixeldist.distributions.pixelcnn import PixelCNN
 from pixeldist.keras_integration.bits_per_dim import bits_per_dim
+from pixeldist.keras_integration.own_loss_model import OwnLossModel
 from pixeldist.latent.gaussian_encoder_network import (
     GaussianEncoderNetwork,
     check_latent_shape,
@@ -21,7 +22,7 @@ samplers = tfp.random
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class PixelVAE(keras.Model):
+class PixelVAE(OwnLossModel):
     """A VAE with a spatial latent map and an autoregressive pixeldist decoder.
 
     The latent map `z [h, w, d]` (default `h, w = H / 2, W / 2` and `d = 4`)
@@ -100,6 +101,9 @@ class PixelVAE(keras.Model):
          Autoregressive Flow. NeurIPS 2016 (free bits, appendix C.8).
          https://arxiv.org/abs/1606.04934
     """
+
+    own_loss = "the negative ELBO, with metrics of its own"
+    refused_compile_arguments = ("loss", "metrics")
 
     def __init__(
         self,
@@ -317,31 +321,6 @@ class PixelVAE(keras.Model):
             self.kl_tracker,
             self.reconstruction_tracker,
         ]
-
-    def fit(self, x=None, y=None, **kwargs):
-        # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
-        # would only warn that it is ignored.
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
-        return super().fit(x, y, **kwargs)
-
-    def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
-        if loss is not None or metrics is not None:
-            raise ValueError(
-                "PixelVAE's loss is the negative ELBO and its metrics are its "
-                "own; do not pass `loss` or `metrics`."
-            )
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        # Keras skips this for models with a custom `compile`; a loaded model
-        # must come back compiled, with its optimizer state.
-        config = dict(keras.saving.deserialize_keras_object(config))
-        config.pop("loss", None)
-        config.pop("metrics", None)
-        self.compile(**config)
-        if self.optimizer is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
 
     # -- Generation ----------------------------------------------------------------
 

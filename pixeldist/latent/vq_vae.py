@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from pixeldist.keras_integration.own_loss_model import OwnLossModel
 from pixeldist.latent.vector_quantizer import VectorQuantizer
 
 
 @keras.saving.register_keras_serializable(package="pixeldist")
-class VQVAE(keras.Model):
+class VQVAE(OwnLossModel):
     """A VQ-VAE (van den Oord et al. 2017) for images with integer values.
 
     Images `x [N, H, W, C]` hold integers in `[low, high]` (floats or
@@ -66,6 +66,8 @@ class VQVAE(keras.Model):
     [1]: Aaron van den Oord, Oriol Vinyals, Koray Kavukcuoglu. Neural Discrete
          Representation Learning. NeurIPS 2017. https://arxiv.org/abs/1711.00937
     """
+
+    own_loss = "its reconstruction and vq losses"
 
     def __init__(
         self,
@@ -174,29 +176,6 @@ class VQVAE(keras.Model):
         self.reconstruction_tracker.update_state(reconstruction)
         self.vq_tracker.update_state(vq)
         return reconstruction + vq
-
-    def fit(self, x=None, y=None, **kwargs):
-        # A tf.data pipeline shuffles itself; Keras' default `shuffle=True`
-        # would only warn that it is ignored.
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
-        return super().fit(x, y, **kwargs)
-
-    def compile(self, optimizer="adam", loss=None, **kwargs):
-        if loss is not None:
-            raise ValueError(
-                "VQVAE's loss is its reconstruction and vq losses; do not pass `loss`."
-            )
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        # Keras skips this for models with a custom `compile`; a loaded model
-        # must come back compiled, with its optimizer state.
-        config = dict(keras.saving.deserialize_keras_object(config))
-        config.pop("loss", None)
-        self.compile(**config)
-        if self.optimizer is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def encode(self, images):
         """The codes of `images [N, H, W, C]`: int32 `[N, h, w]`."""
