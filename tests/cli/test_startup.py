@@ -39,8 +39,11 @@ PROBE = textwrap.dedent(
 
 
 def _user_environment() -> dict:
+    """A user's environment: no log level of ours, samplers compiled with XLA
+    (whose "Compiled cluster" line must be hidden too)."""
     environment = dict(os.environ)
     environment.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    environment.pop("PIXELDIST_JIT_COMPILE", None)
     return environment
 
 
