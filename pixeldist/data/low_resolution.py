@@ -36,9 +36,7 @@ def low_resolution(images, factor: int, high: int, low: int = 0) -> tf.Tensor:
         raise ValueError(f"`high` must be greater than `low`, got {high} and {low}.")
     images = tf.cast(tf.convert_to_tensor(images), tf.float32)
     if images.shape.rank is None or images.shape.rank < 3:
-        raise ValueError(
-            f"`images` must be [..., H, W, C], got shape {images.shape}."
-        )
+        raise ValueError(f"`images` must be [..., H, W, C], got shape {images.shape}.")
     height, width, channels = images.shape[-3:]
     if height % factor or width % factor:
         raise ValueError(

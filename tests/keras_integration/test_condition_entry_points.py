@@ -48,15 +48,13 @@ LOSS_ENTRY_POINTS = {
     "train_on_batch((x, y))": lambda m, x, c: m.train_on_batch((x, c)),
     "test_on_batch(x, y)": lambda m, x, c: m.test_on_batch(x, c),
     "test_on_batch(dict)": lambda m, x, c: m.test_on_batch({"image": x, "label": c}),
-    "fit(x, y)": lambda m, x, c: m.fit(x, c, batch_size=4, verbose=0).history[
-        "loss"
-    ][0],
+    "fit(x, y)": lambda m, x, c: m.fit(x, c, batch_size=4, verbose=0).history["loss"][
+        0
+    ],
     "fit((x, y))": lambda m, x, c: m.fit((x, c), batch_size=4, verbose=0).history[
         "loss"
     ][0],
-    "fit(dataset)": lambda m, x, c: m.fit(_dataset(x, c), verbose=0).history["loss"][
-        0
-    ],
+    "fit(dataset)": lambda m, x, c: m.fit(_dataset(x, c), verbose=0).history["loss"][0],
     "evaluate(x, y)": lambda m, x, c: m.evaluate(x, c, batch_size=4, verbose=0),
     "evaluate(dataset)": lambda m, x, c: m.evaluate(_dataset(x, c), verbose=0),
 }
