@@ -320,6 +320,50 @@ class DiscretizedLogisticMixture(distribution.Distribution):
             previous = tf.concat([tf.zeros_like(joint[..., :1]), joint[..., :-1]], -1)
             return joint - previous
 
+    def conditional_log_pmf(self, x, channel: int) -> tf.Tensor:
+        """`[..., L]` terms `log p(x_c = v | x_<c)` of channel `c` for every
+        value `v` in `[low, high]`, given the channels `j < c` of `x [..., C]`
+        (the later channels are ignored).
+
+        The entropy coder's model for one sub-pixel (`pixeldist.compression`).
+
+        #### Mathematical details
+
+        The component is shared by the channels of a pixel, so the earlier
+        channels reweight it by Bayes' rule:
+
+        ```none
+        log w_k = log pi_k + sum_{j<c} log p_k(x_j | x_<j) - (normaliser)
+        log p(x_c = v | x_<c) = logsumexp_k(log w_k + log p_k(v | x_<c))
+        ```
+
+        Exact, in log space: the `L` terms sum to 1 and the product of the
+        chosen terms over `c` is `exp(log_prob(x))`.
+        """
+        x = tf.cast(x, self.dtype)
+        log_weights = tf.nn.log_softmax(self._logits, axis=-1)  # [..., K]
+        if channel > 0:
+            earlier = self._component_log_pmf(x)[..., :channel]  # [..., K, c]
+            log_weights = tf.nn.log_softmax(
+                log_weights + tf.reduce_sum(earlier, axis=-1), axis=-1
+            )  # posterior [..., K]
+        centre = (self._low + self._high) / 2
+        loc = coupled_location(
+            channel,
+            self._locs,
+            self._coeffs,
+            [x[..., j, tf.newaxis] - centre for j in range(channel)],
+        )  # [..., K]
+        values = tf.range(self._low, self._high + 1, dtype=self.dtype)  # [L]
+        log_pmf = discretized_logistic_log_pmf(
+            values,
+            loc[..., tf.newaxis],
+            self._scales[..., channel, tf.newaxis],
+            self._low,
+            self._high,
+        )  # [..., K, L]
+        return tf.reduce_logsumexp(log_weights[..., tf.newaxis] + log_pmf, axis=-2)
+
     def sample_from_noise(self, noise, name: str = "sample_from_noise") -> tf.Tensor:
         """Deterministic draw from uniforms `noise [..., C + 1]` in [0, 1).
 

@@ -191,6 +191,16 @@ class QuantizedCategorical(distribution.Distribution):
         x = tf.cast(x, self.dtype)
         return tf.reduce_sum(self._channel_log_prob(x), axis=-1)
 
+    def conditional_log_pmf(self, x, channel: int) -> tf.Tensor:
+        """`[..., L]` terms `log p(x_c = low + l | x_<c)` of channel `c` for
+        every value: `log_softmax(logits[c])` (the logits already depend on
+        the channels `< c` through the network; `x` is unused).
+
+        The entropy coder's model for one sub-pixel (`pixeldist.compression`).
+        """
+        del x  # the coupling lives in the network, not in the law
+        return tf.nn.log_softmax(self._logits[..., channel, :], axis=-1)
+
     def sample_from_noise(self, noise, name: str = "sample_from_noise") -> tf.Tensor:
         """Deterministic draw from uniforms `noise [..., C + 1]` in [0, 1).
 
