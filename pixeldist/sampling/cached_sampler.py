@@ -120,13 +120,13 @@ def start_cache(
     constants = network.prepare(condition)
 
     def known_pixel(row, col, carry, state):
-        pixel = scale_pixels(_read_pixel(initial_images, row, col))
+        pixel = scale_pixels(read_pixel(initial_images, row, col))
         written = network.write_pixel(state, pixel, row, col)
         _, state = network.step(constants, written, row, col)
         return carry, state
 
     state = network.initial_state(tf.shape(initial_images)[0])
-    _, state = _raster_loop(
+    _, state = raster_loop(
         network, constants, initial_images.shape, 0, first_pixel, known_pixel, (), state
     )
     return state
@@ -170,7 +170,7 @@ def draw_with_cache(
     channel_index = tf.range(channels)
 
     def drawn_pixel(row, col, images, state):
-        pixel = _read_pixel(images, row, col)  # [N, C], initial values
+        pixel = read_pixel(images, row, col)  # [N, C], initial values
         pixel_noise = tf.gather(noise, row * width + col, axis=1)  # [N, C + 1]
         for group in range(groups):
             written = network.write_pixel(state, scale_pixels(pixel), row, col)
@@ -185,19 +185,19 @@ def draw_with_cache(
         images = write_at(images, (row, col), pixel)  # [N, H, W, C]
         return images, state
 
-    return _raster_loop(
+    return raster_loop(
         network, constants, images.shape, start, stop, drawn_pixel, images, state
     )
 
 
-def _read_pixel(images, row, col):
+def read_pixel(images, row, col):
     """`images[:, row, col, :]` as `[N, C]`, for loop-tensor positions (gathers:
     a slice of the canvas that the step then writes would be copied, see
     `StepInput.read`)."""
     return tf.gather(tf.gather(images, row, axis=1), col, axis=1)
 
 
-def _raster_loop(network, constants, image_shape, start, stop, body, carry, state):
+def raster_loop(network, constants, image_shape, start, stop, body, carry, state):
     """`carry, state = body(row, col, carry, state)` for raster indices in
     `[start, stop)`, as a loop over rows of loops over columns, so that the
     row-level work (`network.start_row`) runs once per row, outside the
