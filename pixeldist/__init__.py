@@ -33,6 +33,7 @@ _PUBLIC_NAMES = {
     "VectorQuantizer": ".latent.vector_quantizer",
     "code_prior": ".latent.code_prior",
     "data": ".data",
+    "evaluation": ".evaluation",
     "latent": ".latent",
     "bits_per_dim": ".keras_integration.bits_per_dim",
 }
@@ -53,6 +54,7 @@ __all__ = [
     "VectorQuantizer",
     "code_prior",
     "data",
+    "evaluation",
     "latent",
     "bits_per_dim",
 ]
