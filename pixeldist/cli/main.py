@@ -5,6 +5,8 @@
     pixeldist sample --run runs/digits --labels 0 1 2 --num 8 --out grid.png
     pixeldist complete --run runs/digits --num-known-rows 4
     pixeldist evaluate --run runs/digits --json
+    pixeldist compress --run runs/digits --labels 3 digit.png --out digit.pxdz
+    pixeldist decompress --run runs/digits --labels 3 digit.pxdz --out decoded/
 
 User errors (unknown model or data set, missing or corrupt run, labels
 outside the model's classes, data that does not fit the model) print one
@@ -24,6 +26,7 @@ import sys
 
 import pixeldist
 from pixeldist.cli.command_error import CommandError
+from pixeldist.cli.compression_arguments import add_compression_commands
 from pixeldist.cli.data_access import DATASET_NAMES
 from pixeldist.cli.library_logs import (
     native_logs_hidden,
@@ -182,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--json", action="store_true")
+    add_compression_commands(commands, [verbose])
     return parser
 
 
@@ -199,6 +203,10 @@ def _command(name: str):
         from pixeldist.cli.sample_command import run_complete
 
         return run_complete
+    if name in ("compress", "decompress"):
+        from pixeldist.cli.compress_command import run_compress, run_decompress
+
+        return run_compress if name == "compress" else run_decompress
     from pixeldist.cli.evaluate_command import run_evaluate
 
     return run_evaluate

@@ -19,7 +19,7 @@ from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.cli.train_command import log, write_completions, write_super_resolutions
 
 
-def _condition_images(path, distribution, settings):
+def condition_images(path, distribution, settings):
     """The images of `--condition-from`: full size or of the condition's shape,
     finite pixel values in the model's range."""
     try:
@@ -56,7 +56,7 @@ def _sample_super_resolutions(args, run, distribution) -> int:
             "pass --condition-from IMAGES.npy instead of --labels."
         )
     if args.condition_from:
-        images = _condition_images(args.condition_from, distribution, settings)
+        images = condition_images(args.condition_from, distribution, settings)
     else:
         images, _ = take_examples(load_split(settings, "test"), 8)
     log(f"sampling {args.num} images for each of {len(images)} inputs")
