@@ -1,4 +1,5 @@
-"""`pixeldist evaluate`: held-out bits/dim of a trained run."""
+"""`pixeldist evaluate`: held-out bits/dim of a trained run, and the quality
+of its samples where the run has an image classifier."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pixeldist.cli.data_access import (
     with_condition,
 )
 from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.cli.sample_quality import sample_quality
 from pixeldist.cli.train_command import log
 
 
@@ -35,11 +37,39 @@ def run_evaluate(args) -> int:
         )
     log(f"evaluating on {dataset} ({args.split})")
     result = model.evaluate(data.batch(256), verbose=0, return_dict=True)
-    bits = float(result["bits_per_dim"])
-    if args.json:
-        print(
-            json.dumps({"bits_per_dim": bits, "dataset": dataset, "split": args.split})
+    report = {
+        "bits_per_dim": float(result["bits_per_dim"]),
+        "dataset": dataset,
+        "split": args.split,
+    }
+    classifier = run.load_classifier()
+    if classifier is not None and args.num_samples > 0:
+        log(f"sampling {args.num_samples} images for the sample-quality numbers")
+        report.update(
+            sample_quality(
+                model,
+                classifier,
+                settings,
+                data,
+                args.num_samples,
+                args.seed,
+                args.quiet or args.json,
+            )
         )
-    else:
-        print(f"held-out bits/dim on {dataset} ({args.split}): {bits:.4f}")
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(
+        f"held-out bits/dim on {dataset} ({args.split}): {report['bits_per_dim']:.4f}"
+    )
+    if "frechet_distance" in report:
+        print(
+            f"Fréchet distance of samples to held-out images: "
+            f"{report['frechet_distance']:.4g}"
+        )
+    if "conditional_accuracy" in report:
+        print(
+            "share of samples the classifier labels as their class: "
+            f"{report['conditional_accuracy']:.3f}"
+        )
     return 0

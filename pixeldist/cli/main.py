@@ -68,6 +68,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    """An argparse type: a probability in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
 def _condition(text: str) -> str:
     """An argparse type: `lowres:F`, the F-times average-pooled image (F >= 2)."""
     kind, _, factor = text.partition(":")
@@ -130,6 +141,22 @@ def _parser() -> argparse.ArgumentParser:
         help="condition on the F-times average-pooled image (super-resolution) "
         "instead of the labels",
     )
+    train.add_argument(
+        "--background-mutation",
+        type=_rate,
+        default=None,
+        metavar="RATE",
+        help="train a background model for the likelihood-ratio outlier score: "
+        "each value of the training images replaced at random with probability "
+        "RATE (e.g. 0.2)",
+    )
+    train.add_argument(
+        "--classifier-epochs",
+        type=_integer(0),
+        default=10,
+        help="epochs of the image classifier kept for sample-quality numbers "
+        "(trained once per data set, on labelled data; 0: none)",
+    )
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
     train.add_argument(
         "--distribute",
@@ -184,6 +211,15 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset", choices=DATASET_NAMES, metavar="NAME", default=None
     )
     evaluate.add_argument("--split", default="test")
+    evaluate.add_argument(
+        "--num-samples",
+        type=_integer(0),
+        default=500,
+        help="samples compared with as many held-out images for the Fréchet "
+        "distance and conditional accuracy (runs with a classifier; 0: none)",
+    )
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     evaluate.add_argument("--json", action="store_true")
     add_compression_commands(commands, [verbose])
     return parser

@@ -16,12 +16,16 @@ class RunDirectory:
     - `checkpoint.keras`, `state.json`, `history.csv`: per-epoch checkpoint,
       see `ResumableCheckpoint`;
     - `metrics.json`: held-out bits/dim;
-    - `samples.png`, `completions.png`: pictures.
+    - `samples.png`, `completions.png`: pictures;
+    - `classifier.keras`, `classifier.json`: the image classifier of the
+      sample-quality numbers, and the data settings it was trained on.
     """
 
     SETTINGS = "run.json"
     MODEL = "model.keras"
     METRICS = "metrics.json"
+    CLASSIFIER = "classifier.keras"
+    CLASSIFIER_SETTINGS = "classifier.json"
 
     # The model files need TensorFlow; they are imported where a model is
     # loaded, so that the command checks a run directory before loading it.
@@ -93,6 +97,31 @@ class RunDirectory:
             raise CommandError(
                 f"Cannot resume: {error} Delete {self.path} to start afresh."
             ) from None
+
+    def has_classifier(self) -> bool:
+        return os.path.isfile(self.file(self.CLASSIFIER))
+
+    def load_classifier(self):
+        """The run's `ImageClassifier`, or None if it has none."""
+        from pixeldist.keras_integration.model_file import ModelFileError
+
+        if not self.has_classifier():
+            return None
+        try:
+            return _load_model_file(self.file(self.CLASSIFIER))
+        except ModelFileError as error:
+            raise CommandError(str(error)) from None
+
+    def write_classifier_settings(self, settings: dict) -> None:
+        with open(self.file(self.CLASSIFIER_SETTINGS), "w") as file:
+            json.dump(settings, file, indent=2, sort_keys=True)
+
+    def read_classifier_settings(self) -> dict | None:
+        try:
+            with open(self.file(self.CLASSIFIER_SETTINGS)) as file:
+                return json.load(file)
+        except (OSError, json.JSONDecodeError):
+            return None
 
     def write_metrics(self, metrics: dict) -> None:
         with open(self.file(self.METRICS), "w") as file:

@@ -33,6 +33,7 @@ from pixeldist.cli.pictures import (
     save_super_resolutions,
 )
 from pixeldist.cli.run_directory import RunDirectory
+from pixeldist.cli.sample_quality import train_classifier
 from pixeldist.cli.sampling_progress import sample_with_progress
 from pixeldist.keras_integration.density_model import DensityModel
 from pixeldist.keras_integration.model_file import save_model_atomically
@@ -47,6 +48,7 @@ RUN_DEFINING = (
     "resize",
     "classes",
     "condition",
+    "background_mutation",
     "likelihood",
     "num_layers",
     "num_filters",
@@ -89,6 +91,7 @@ def _settings(args) -> dict:
         "resize": list(args.resize) if args.resize else None,
         "classes": list(args.classes) if args.classes else None,
         "condition": args.condition,
+        "background_mutation": args.background_mutation,
         "likelihood": args.likelihood,
         "num_layers": args.num_layers,
         "num_filters": args.num_filters,
@@ -148,8 +151,13 @@ def run_train(args) -> int:
     run.write_settings(settings)
 
     initial_epoch = int(state["epoch"])
+    if args.background_mutation:
+        log(
+            "training a background model: each value is replaced at random with "
+            f"probability {args.background_mutation}"
+        )
     train = with_condition(load_split(settings, "train"), settings, info.high)
-    train, steps = _training_batches(train, args, initial_epoch)
+    train, steps = _training_batches(train, args, initial_epoch, info.high)
     held_out = with_condition(load_split(settings, "test"), settings, info.high)
     held_out = held_out.batch(256).prefetch(tf.data.AUTOTUNE)
     callbacks = [
@@ -194,19 +202,25 @@ def run_train(args) -> int:
         run, distribution, settings, args.samples_per_class, args.seed, args.quiet
     )
     write_completions(run.file("completions.png"), distribution, settings, args.seed)
-    log(
-        f"wrote {run.path}: model.keras, history.csv, metrics.json, "
-        "samples.png, completions.png"
-    )
+    written = "model.keras, history.csv, metrics.json, samples.png, completions.png"
+    if not args.background_mutation:
+        train_classifier(
+            run, settings, info, args.classifier_epochs, args.max_steps_per_epoch, log
+        )
+        if run.has_classifier():
+            written += ", classifier.keras"
+    log(f"wrote {run.path}: {written}")
     return 0
 
 
-def _training_batches(data, args, initial_epoch):
+def _training_batches(data, args, initial_epoch, high):
     """Shuffled batches for epochs `initial_epoch .. epochs-1`, and steps per epoch.
 
     One seeded shuffle is repeated over the epochs and the batches of the
     completed epochs are skipped, so a resumed run sees exactly the batches
-    an uninterrupted run would have seen.
+    an uninterrupted run would have seen. With `--background-mutation`, the
+    images of batch k are mutated with the seed `(seed, k)`: fresh noise
+    every epoch, and the same on a resumed run.
     """
     batches = data.shuffle(10_000, seed=args.seed, reshuffle_each_iteration=True)
     batches = batches.batch(args.batch_size)
@@ -218,8 +232,25 @@ def _training_batches(data, args, initial_epoch):
     if args.max_steps_per_epoch:
         steps = min(steps, args.max_steps_per_epoch)
     remaining = max(args.epochs - initial_epoch, 0)
-    batches = batches.repeat().skip(initial_epoch * steps).take(remaining * steps)
+    batches = batches.repeat()
+    if args.background_mutation:
+        batches = batches.enumerate().map(
+            lambda index, batch: _mutated(batch, index, args, high),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    batches = batches.skip(initial_epoch * steps).take(remaining * steps)
     return batches.prefetch(tf.data.AUTOTUNE), steps
+
+
+def _mutated(batch, index, args, high):
+    """The batch with its images (not their labels) mutated, seed `(seed, index)`."""
+    from pixeldist.evaluation import mutate
+
+    seed = tf.stack([tf.constant(args.seed, tf.int64), index])
+    if isinstance(batch, tuple):
+        return (mutate(batch[0], args.background_mutation, 0, high, seed), *batch[1:])
+    return mutate(batch, args.background_mutation, 0, high, seed)
 
 
 def _write_samples(run, distribution, settings, per_class, seed, quiet=False):
