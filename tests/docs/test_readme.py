@@ -43,3 +43,11 @@ def test_set_up_commands_match_ci():
     assert 'pip install ".[test]" && python -m pytest -q' in readme
     assert "pip install . && pixeldist train\n" in readme
     assert 'pip install ".[test]"' in ci and "python -m pytest -q" in ci
+
+
+def test_lossless_compression_section_runs():
+    (block,) = _python_blocks("Lossless compression")
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    payload_bits = 8 * (len(namespace["data"]) - 102)
+    assert abs(payload_bits - namespace["bits"]) <= 0.01 * namespace["bits"] + 64
