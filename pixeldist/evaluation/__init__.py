@@ -7,7 +7,9 @@ out-of-distribution detection and sample quality.
   more likely an outlier) and `outlier_map(images)` (per-pixel bits):
   `LikelihoodDetector`, `LikelihoodRatioDetector` (with a background model
   trained on `mutate`d images) and `ComplexityDetector`; rank them with
-  `detection_metrics` (scikit-learn's AUROC, average precision).
+  `detection_metrics` (scikit-learn's AUROC, average precision), for
+  instance against `offline_outlier_sets` (noise, constant and inverted
+  images, patches of photographs).
 - Sample quality: `ImageClassifier` (a small CNN trained on the data set),
   `frechet_distance` in its features and `conditional_accuracy` of
   class-conditional samples.
@@ -23,6 +25,7 @@ from pixeldist.evaluation.likelihood_detector import LikelihoodDetector
 from pixeldist.evaluation.likelihood_ratio_detector import LikelihoodRatioDetector
 from pixeldist.evaluation.lossless_codec_bits import lossless_codec_bits
 from pixeldist.evaluation.mutate import mutate
+from pixeldist.evaluation.offline_outlier_sets import offline_outlier_sets
 from pixeldist.evaluation.outlier_detector import OutlierDetector
 
 __all__ = [
@@ -37,4 +40,5 @@ __all__ = [
     "frechet_distance",
     "lossless_codec_bits",
     "mutate",
+    "offline_outlier_sets",
 ]
