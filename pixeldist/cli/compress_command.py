@@ -10,7 +10,7 @@ from PIL import Image
 from pixeldist.cli.command_error import CommandError
 from pixeldist.cli.data_access import condition_factor
 from pixeldist.cli.run_directory import RunDirectory
-from pixeldist.cli.sample_command import condition_images
+from pixeldist.cli.sample_command import check_condition_flags, condition_images
 from pixeldist.cli.train_command import low_resolution_of
 from pixeldist.compression import StreamHeader, compress, decompress
 
@@ -105,12 +105,8 @@ def _read_png(path, distribution) -> np.ndarray:
 def _condition(args, run, distribution, num_images):
     """The labels or condition maps the run's model needs, from the flags."""
     settings = run.read_settings()
+    check_condition_flags(args, distribution, settings)
     if condition_factor(settings):
-        if args.labels:
-            raise CommandError(
-                "This model is conditioned on low-resolution images, not labels; "
-                "pass --condition-from IMAGES.npy instead of --labels."
-            )
         if not args.condition_from:
             raise CommandError(
                 "This model is conditioned on low-resolution images: pass "
@@ -119,14 +115,8 @@ def _condition(args, run, distribution, num_images):
             )
         images = condition_images(args.condition_from, distribution, settings)
         return _low_resolution(images, settings, distribution)
-    if args.condition_from:
-        raise CommandError(
-            "--condition-from is for models trained with --condition lowres:F."
-        )
     classes = distribution.num_classes
     if classes is None:
-        if args.labels:
-            raise CommandError("This model is unconditional; do not pass --labels.")
         return None
     if not args.labels:
         raise CommandError(
@@ -137,11 +127,6 @@ def _condition(args, run, distribution, num_images):
         raise CommandError(
             f"--labels: give one label per image ({num_images}) or one for all, "
             f"got {len(args.labels)}."
-        )
-    bad = [label for label in args.labels if not 0 <= label < classes]
-    if bad:
-        raise CommandError(
-            f"--labels {bad} are outside the model's classes [0, {classes})."
         )
     return np.asarray(args.labels)
 

@@ -48,13 +48,32 @@ def condition_images(path, distribution, settings):
     return images
 
 
+def check_condition_flags(args, distribution, settings) -> None:
+    """Refuses `--labels` and `--condition-from` where the run's model does
+    not take them, and labels outside its classes (`sample`, `compress`,
+    `decompress`)."""
+    classes = distribution.num_classes
+    if condition_factor(settings):
+        if args.labels:
+            raise CommandError(
+                "This model is conditioned on low-resolution images, not labels; "
+                "pass --condition-from IMAGES.npy instead of --labels."
+            )
+    elif args.condition_from:
+        raise CommandError(
+            "--condition-from is for models trained with --condition lowres:F."
+        )
+    elif classes is None and args.labels:
+        raise CommandError("This model is unconditional; do not pass --labels.")
+    bad = [label for label in args.labels or () if not 0 <= label < classes]
+    if bad:
+        raise CommandError(
+            f"--labels {bad} are outside the model's classes [0, {classes})."
+        )
+
+
 def _sample_super_resolutions(args, run, distribution) -> int:
     settings = run.read_settings()
-    if args.labels:
-        raise CommandError(
-            "This model is conditioned on low-resolution images, not labels; "
-            "pass --condition-from IMAGES.npy instead of --labels."
-        )
     if args.condition_from:
         images = condition_images(args.condition_from, distribution, settings)
     else:
@@ -77,16 +96,11 @@ def _sample_super_resolutions(args, run, distribution) -> int:
 def run_sample(args) -> int:
     run = RunDirectory(args.run)
     distribution = run.load_model().distribution
+    check_condition_flags(args, distribution, run.read_settings())
     if condition_factor(run.read_settings()):
         return _sample_super_resolutions(args, run, distribution)
-    if args.condition_from:
-        raise CommandError(
-            "--condition-from is for models trained with --condition lowres:F."
-        )
     classes = distribution.num_classes
     if classes is None:
-        if args.labels:
-            raise CommandError("This model is unconditional; do not pass --labels.")
         images = sample_with_progress(
             distribution,
             args.num,
@@ -97,11 +111,6 @@ def run_sample(args) -> int:
         grid, names = images[None], None
     else:
         labels = list(range(classes)) if not args.labels else list(args.labels)
-        bad = [label for label in labels if not 0 <= label < classes]
-        if bad:
-            raise CommandError(
-                f"--labels {bad} are outside the model's classes [0, {classes})."
-            )
         log(f"sampling {args.num} images for each of {len(labels)} labels")
         condition = np.repeat(np.asarray(labels), args.num)
         images = sample_with_progress(
