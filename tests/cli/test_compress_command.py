@@ -12,19 +12,11 @@ from PIL import Image
 from pixeldist.cli.main import main
 from pixeldist.data import digits_arrays
 
-TINY = [
-    "--epochs",
-    "1",
-    "--max-steps-per-epoch",
-    "1",
-    "--num-layers",
-    "1",
-    "--num-filters",
-    "8",
-    "--samples-per-class",
-    "1",
-    "--quiet",
-]
+#: A run trained for one step: enough for a model file, fast.
+TINY = (
+    "--epochs 1 --max-steps-per-epoch 1 --num-layers 1 --num-filters 8 "
+    "--samples-per-class 1 --quiet"
+).split()
 
 
 @pytest.fixture(scope="module")
