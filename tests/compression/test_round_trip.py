@@ -14,6 +14,7 @@ import pytest
 from harness import perturb_weights
 from model_zoo import LIKELIHOODS, MODEL_FACTORIES, condition_values, make_distribution
 
+import pixeldist
 from pixeldist.compression import compress, decompress
 from pixeldist.compression.coding_loop import CodingLoop
 from pixeldist.compression.stream_header import HEADER_SIZE
@@ -95,6 +96,24 @@ def _assert_round_trips_at_256_levels(model, likelihood, shape, num_each):
     np.testing.assert_array_equal(decoded, images)
     # The encoder and the decoder ran one graph.
     assert CodingLoop.of(dist)._loop.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"input_encoding": "one_hot", "conditional_shape": (3,)},
+        {"dtype": "float64", "likelihood": "logistic_mixture", "num_classes": 2},
+    ],
+    ids=["one-hot-vector-condition", "float64"],
+)
+def test_round_trip_with_other_model_options(options):
+    arguments = {"likelihood": "categorical", "high": 7, **options}
+    dist = pixeldist.GatedPixelCNN((3, 3, 3), num_layers=1, num_filters=8, **arguments)
+    perturb_weights(dist, 0.3, seed=7)
+    images = np.random.default_rng(5).integers(0, 8, (3, 3, 3, 3))
+    condition = condition_values(dist, 3)
+    decoded = decompress(dist, compress(dist, images, condition), condition)
+    np.testing.assert_array_equal(decoded, images)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "uint16"])
