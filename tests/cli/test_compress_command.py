@@ -15,7 +15,7 @@ from pixeldist.data import digits_arrays
 #: A run trained for one step: enough for a model file, fast.
 TINY = (
     "--epochs 1 --max-steps-per-epoch 1 --num-layers 1 --num-filters 8 "
-    "--samples-per-class 1 --quiet"
+    "--samples-per-class 1 --classifier-epochs 0 --quiet"
 ).split()
 
 
