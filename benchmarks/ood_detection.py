@@ -266,23 +266,28 @@ def _picture(path, detectors, inliers, outliers, high, per_set=2):
         "bits per pixel": detectors["bits/dim"].outlier_map(images),
         "ratio map (bits)": detectors["likelihood ratio"].outlier_map(images),
     }
-    figure, axes = plt.subplots(3, len(rows), figsize=(1.2 * len(rows), 4.2))
+    figure, axes = plt.subplots(
+        3, len(rows), figsize=(1.3 * len(rows) + 1, 4.4), layout="constrained"
+    )
     limits = {title: np.abs(m).max() for title, m in maps.items()}
     for column, (name, image) in enumerate(rows):
         axes[0, column].imshow(image.squeeze(), cmap="gray", vmin=0, vmax=high)
         axes[0, column].set_title(name, fontsize=6)
-        for row, (title, values) in enumerate(maps.items(), start=1):
-            low = -limits[title] if values.min() < 0 else 0
-            colours = "coolwarm" if low < 0 else "magma"
-            axes[row, column].imshow(
-                values[column], cmap=colours, vmin=low, vmax=limits[title]
+    for row, (title, values) in enumerate(maps.items(), start=1):
+        signed = values.min() < 0
+        for column in range(len(rows)):
+            shown = axes[row, column].imshow(
+                values[column],
+                cmap="coolwarm" if signed else "magma",
+                vmin=-limits[title] if signed else 0,
+                vmax=limits[title],
             )
-            if column == 0:
-                axes[row, column].set_ylabel(title, fontsize=6)
+        axes[row, 0].set_ylabel(title, fontsize=6)
+        bar = figure.colorbar(shown, ax=axes[row, :].tolist(), shrink=0.9, pad=0.01)
+        bar.ax.tick_params(labelsize=6)
     for axis in axes.ravel():
         axis.set_xticks([])
         axis.set_yticks([])
-    figure.tight_layout()
     figure.savefig(path, dpi=150)
     print(f"wrote {path}")
 
