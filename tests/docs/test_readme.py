@@ -51,3 +51,14 @@ def test_lossless_compression_section_runs():
     exec(compile(block, "README.md", "exec"), namespace)
     payload_bits = 8 * (len(namespace["data"]) - 102)
     assert abs(payload_bits - namespace["bits"]) <= 0.01 * namespace["bits"] + 64
+
+
+def test_scoring_images_section_runs():
+    (block,) = _python_blocks("Scoring images")
+    namespace = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["posterior"].shape == (359, 10)
+    np.testing.assert_allclose(namespace["posterior"].sum(-1), 1.0, atol=1e-5)
+    assert namespace["scores"].shape == (359,)
+    assert namespace["maps"].shape == (359, 8, 8)
+    assert namespace["noise_scores"].shape == (359,)
