@@ -1,5 +1,6 @@
 """Shared pytest set-up: quiet TensorFlow, samplers without XLA unless asked
-for, make `tests/` importable, seed."""
+for and without the persistent compilation cache, make `tests/` importable,
+seed."""
 
 import os
 import sys
@@ -11,6 +12,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # cached samplers run as plain graphs, except in the tests that ask for the
 # `xla` fixture (the fast == naive tests over the whole zoo).
 os.environ.setdefault("PIXELDIST_JIT_COMPILE", "0")
+# The `xla` tests must not write compiled samplers into the user's cache
+# folder; tests/sampling/test_compilation_cache.py turns it on in
+# subprocesses of its own.
+os.environ.setdefault("PIXELDIST_COMPILATION_CACHE", "0")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import keras  # noqa: E402

@@ -21,8 +21,8 @@ then hold it for the later positions.
 
 The loop runs over rows, then over the columns of a row, so `start_row`
 costs nothing per pixel. Pixels before `first_pixel` (image completion) are
-not drawn: the loop writes the known value and runs one `step` per pixel to
-fill the caches (their raw outputs are unused, and XLA drops that work).
+not drawn: the same loop body keeps their known values instead of its draws,
+so the graph holds the network's steps once.
 
 The whole generation is meant to run in one `tf.function(jit_compile=True)`:
 on a CPU the per-step overhead of op dispatch, not the arithmetic, decides the
@@ -61,10 +61,10 @@ def sample_with_cache(
     (of `head.num_channel_groups`), the raw outputs `[N, P]` of pixel p form
     `head.distribution(raw, temperature)`, whose `sample_from_noise` with the
     pixel's noise `[N, C + 1]` gives the values of group g (all channels when
-    there is one group). `start_cache` followed by one `draw_with_cache` over
-    all remaining pixels; a caller may instead split the drawing into several
-    `draw_with_cache` calls (a progress bar between rows) and get the same
-    images.
+    there is one group). One `draw_with_cache` over all pixels from zero
+    caches, keeping the pixels before `first_pixel`; a caller may instead
+    split it into several `draw_with_cache` calls (a progress bar between
+    rows) and get the same images.
 
     Args:
       network: an incremental network (see the module docstring).
@@ -81,7 +81,7 @@ def sample_with_cache(
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
     """
     _, height, width, _ = initial_images.shape
-    state = start_cache(network, initial_images, first_pixel, scale_pixels, condition)
+    state = network.initial_state(tf.shape(initial_images)[0])
     images, _ = draw_with_cache(
         network,
         head,
@@ -89,47 +89,13 @@ def sample_with_cache(
         temperature,
         initial_images,
         state,
-        first_pixel,
+        0,
         height * width,
         scale_pixels,
         condition,
+        first_pixel,
     )
     return images
-
-
-def start_cache(
-    network,
-    initial_images: tf.Tensor,
-    first_pixel: int | tf.Tensor,
-    scale_pixels: Callable[[tf.Tensor], tf.Tensor],
-    condition: tf.Tensor | None = None,
-):
-    """The caches of `network` after the known pixels before `first_pixel`.
-
-    Args:
-      network: an incremental network (see the module docstring).
-      initial_images: `[N, H, W, C]`; the pixels before `first_pixel` are
-        written and stepped through, in raster order.
-      first_pixel: raster index of the first pixel that will be drawn.
-      scale_pixels: pixel values `[N, C]` to the network's input range.
-      condition: the flattened condition `[N]` or `[N, d]`, or None.
-
-    Returns:
-      The state (a nest of tensors) to pass to `draw_with_cache`.
-    """
-    constants = network.prepare(condition)
-
-    def known_pixel(row, col, carry, state):
-        pixel = scale_pixels(read_pixel(initial_images, row, col))
-        written = network.write_pixel(state, pixel, row, col)
-        _, state = network.step(constants, written, row, col)
-        return carry, state
-
-    state = network.initial_state(tf.shape(initial_images)[0])
-    _, state = raster_loop(
-        network, constants, initial_images.shape, 0, first_pixel, known_pixel, (), state
-    )
-    return state
 
 
 def draw_with_cache(
@@ -143,44 +109,59 @@ def draw_with_cache(
     stop: int | tf.Tensor,
     scale_pixels: Callable[[tf.Tensor], tf.Tensor],
     condition: tf.Tensor | None = None,
+    first_pixel: int | tf.Tensor = 0,
 ):
-    """Draws the pixels with raster index in `[start, stop)`, in raster order.
+    """Steps through the pixels with raster index in `[start, stop)`, in
+    raster order, drawing those from `first_pixel` on and keeping the
+    earlier ones (image completion).
 
-    May run in another graph than `start_cache` and the earlier draws (one
-    compiled call per image row, for a progress bar): it prepares the
-    network for `condition` itself, and the state carries the rest.
+    May run in another graph than the earlier draws (one compiled call per
+    image row, for a progress bar): it prepares the network for `condition`
+    itself, and the state carries the rest.
+
+    A kept pixel goes through the same loop body as a drawn one, its draws
+    replaced by its known values: one loop in the graph instead of a second
+    one for the known pixels halves what is traced and compiled. The steps
+    see the same inputs either way (a group's outputs ignore the pixel's
+    channels from that group on, and the last step before the caches are
+    kept sees the whole known pixel), so the caches are those of a loop that
+    only writes the known pixels.
 
     Args:
       network, head, noise, temperature, scale_pixels, condition: as for
         `sample_with_cache`.
-      images: `[N, H, W, C]` canvas holding every pixel before `start`.
-      state: the caches after the pixels before `start` (from `start_cache`
-        or from the previous `draw_with_cache`).
+      images: `[N, H, W, C]` canvas holding every pixel before
+        `max(start, first_pixel)`.
+      state: the caches after the pixels before `start` (the network's
+        `initial_state` for `start = 0`, or the state a `draw_with_cache`
+        up to `start` returned).
       start, stop: raster indices, `0 <= start <= stop <= H·W`.
+      first_pixel: raster index of the first pixel to draw.
 
     Returns:
       `(images, state)`: the canvas with the new pixels, and the caches for a
       `draw_with_cache` from `stop`.
     """
-    constants = network.prepare(condition)  # once per graph (XLA merges copies)
+    constants = network.prepare(condition)
     _, height, width, channels = images.shape
     groups = head.num_channel_groups
     batch = tf.shape(images)[0]
     noise = tf.reshape(noise, [batch, height * width, channels + 1])  # [N, HW, C+1]
     channel_index = tf.range(channels)
+    first_pixel = tf.cast(first_pixel, tf.int32)
 
     def drawn_pixel(row, col, images, state):
-        pixel = read_pixel(images, row, col)  # [N, C], initial values
+        known = row * width + col < first_pixel
+        pixel = read_pixel(images, row, col)  # [N, C], known or initial values
         pixel_noise = tf.gather(noise, row * width + col, axis=1)  # [N, C + 1]
         for group in range(groups):
             written = network.write_pixel(state, scale_pixels(pixel), row, col)
             raw, stepped = network.step(constants, written, row, col)  # [N, P]
             law = head.distribution(raw, temperature)
             values = tf.cast(law.sample_from_noise(pixel_noise), images.dtype)
-            if groups == 1:
-                pixel = values
-            else:
-                pixel = tf.where(tf.equal(channel_index, group), values, pixel)
+            if groups > 1:
+                values = tf.where(tf.equal(channel_index, group), values, pixel)
+            pixel = tf.where(known, pixel, values)
         state = network.write_pixel(stepped, scale_pixels(pixel), row, col)
         images = write_at(images, (row, col), pixel)  # [N, H, W, C]
         return images, state

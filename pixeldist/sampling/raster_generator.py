@@ -12,15 +12,16 @@ import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import samplers
 from tqdm.auto import tqdm
 
-from pixeldist.sampling.cached_sampler import (
-    draw_with_cache,
-    sample_with_cache,
-    start_cache,
-)
+from pixeldist.sampling import compilation_cache
+from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 
 METHODS = ("fast", "naive")
+
+# TensorFlow reads TF_XLA_FLAGS at its first op, not at import: building a
+# model is already too late, importing pixeldist's samplers is early enough.
+compilation_cache.configure()
 
 #: The environment variable that turns XLA off for the cached sampler.
 JIT_COMPILE_VARIABLE = "PIXELDIST_JIT_COMPILE"
@@ -73,14 +74,24 @@ class RasterGenerator:
         self._distribution = distribution
         self._incremental_network = None
         self._incremental_network_built = False
-        jit_compile = sampler_jit_compile()
-        for name in ("_fast", "_start", "_draw"):
-            function = getattr(self, name)
+        self._jit_compile = sampler_jit_compile()
+        self._trace_cached_samplers()
+        # No autograph: the loops are written as `tf.while_loop`s, and
+        # converting every function they call took most of the tracing.
+        self._naive = tf.function(self._naive, reduce_retracing=True, autograph=False)
+
+    def _trace_cached_samplers(self) -> None:
+        """(Re)makes the `tf.function`s of the cached sampler: new functions
+        compile anew (TensorFlow remembers a failed compilation of a
+        function for the life of the process)."""
+        for name in ("_fast", "_draw"):
             compiled = tf.function(
-                function, reduce_retracing=True, jit_compile=jit_compile
+                getattr(type(self), name).__get__(self),
+                reduce_retracing=True,
+                jit_compile=self._jit_compile,
+                autograph=False,
             )
             setattr(self, name, compiled)
-        self._naive = tf.function(self._naive, reduce_retracing=True)
 
     @property
     def incremental_network(self) -> IncrementalNetwork | None:
@@ -152,13 +163,27 @@ class RasterGenerator:
         first = tf.constant(first_pixel, tf.int32)
         if not progress:
             if fast:
-                return self._fast(noise, condition, temperature, initial, first)
+                return self._compiled(
+                    "_fast", noise, condition, temperature, initial, first
+                )
             end = tf.constant(height * width, tf.int32)
             return self._naive(noise, condition, temperature, initial, first, end)
-        if fast:
-            state = self._start(initial, first, condition)
         images = initial
         first_row = first_pixel // width
+        if fast:
+            state = self.incremental_network.initial_state(tf.shape(initial)[0])
+            if first_pixel:  # the known pixels, before the bar
+                images, state = self._compiled(
+                    "_draw",
+                    noise,
+                    condition,
+                    temperature,
+                    images,
+                    state,
+                    tf.constant(0, tf.int32),
+                    first,
+                    first,
+                )
         with tqdm(
             total=height - first_row, desc="sampling", unit="row", file=sys.stderr
         ) as bar:
@@ -166,8 +191,16 @@ class RasterGenerator:
                 start = tf.constant(max(first_pixel, row * width), tf.int32)
                 stop = tf.constant((row + 1) * width, tf.int32)
                 if fast:
-                    images, state = self._draw(
-                        noise, condition, temperature, images, state, start, stop
+                    images, state = self._compiled(
+                        "_draw",
+                        noise,
+                        condition,
+                        temperature,
+                        images,
+                        state,
+                        start,
+                        stop,
+                        first,
                     )
                 else:
                     images = self._naive(
@@ -175,6 +208,28 @@ class RasterGenerator:
                     )
                 bar.update(1)
         return images
+
+    def _compiled(self, name, *args):
+        """`self.<name>(*args)`, traced for any batch size, with the
+        persistent compilation cache checked before (entries with a wrong
+        checksum deleted) and sealed after (new entries get a checksum); an
+        entry that TensorFlow cannot parse anyway is deleted and the program
+        compiled again."""
+        # One trace for every batch size: calls with other sizes, labels,
+        # temperatures or seeds reuse it.
+        getattr(self, name).get_concrete_function(*_any_batch_size(args))
+        if not (self._jit_compile and tf.executing_eagerly()):
+            return getattr(self, name)(*args)
+        compilation_cache.check_once()
+        try:
+            result = getattr(self, name)(*args)
+        except tf.errors.DataLossError as error:
+            if not compilation_cache.discard_named_in(str(error)):
+                raise
+            self._trace_cached_samplers()
+            result = getattr(self, name)(*args)
+        compilation_cache.seal()
+        return result
 
     def _canvas(self, images):
         return tf.ensure_shape(images, [None, *self._distribution.image_shape])
@@ -194,20 +249,12 @@ class RasterGenerator:
             condition,
         )
 
-    def _start(self, initial, first_pixel, condition):
-        """The caches after the pixels before `first_pixel` (`_fast` split
-        into calls, for progress bars)."""
-        return start_cache(
-            self.incremental_network,
-            self._canvas(initial),
-            first_pixel,
-            self._distribution._scale_images,
-            condition,
-        )
-
-    def _draw(self, noise, condition, temperature, images, state, start, stop):
-        """`(images, state)` after drawing raster indices `[start, stop)` from
-        the caches `state` of the pixels before `start`."""
+    def _draw(
+        self, noise, condition, temperature, images, state, start, stop, first_pixel
+    ):
+        """`(images, state)` after raster indices `[start, stop)` (those from
+        `first_pixel` on drawn), from the caches `state` of the pixels before
+        `start` (`_fast` split into calls, for progress bars)."""
         dist = self._distribution
         return draw_with_cache(
             self.incremental_network,
@@ -220,6 +267,7 @@ class RasterGenerator:
             stop,
             dist._scale_images,
             condition,
+            first_pixel,
         )
 
     def _naive(self, noise, condition, temperature, initial, first_pixel, stop):
@@ -238,6 +286,20 @@ class RasterGenerator:
             first_pixel,
             stop,
         )
+
+
+def _any_batch_size(args):
+    """The `tf.TensorSpec`s of `args` with an unknown first dimension."""
+
+    def spec(value):
+        if not isinstance(value, (tf.Tensor, tf.Variable)):
+            return value
+        shape = value.shape
+        if shape.rank:
+            shape = tf.TensorShape([None]).concatenate(shape[1:])
+        return tf.TensorSpec(shape, value.dtype)
+
+    return tf.nest.map_structure(spec, args)
 
 
 def _caller_stacklevel() -> int:

@@ -21,7 +21,7 @@ def test_the_setting_is_read_when_a_distribution_is_built(monkeypatch, value, ex
     dist = _model()
     monkeypatch.setenv("PIXELDIST_JIT_COMPILE", "0" if expected else "1")
     generator = dist._generator
-    for function in (generator._fast, generator._start, generator._draw):
+    for function in (generator._fast, generator._draw):
         assert function._jit_compile is expected
     assert not generator._naive._jit_compile
 

@@ -1,0 +1,85 @@
+"""The persistent compilation cache, across real processes: on by default in
+the per-user cache folder, reused by the next process, a corrupt entry
+compiled again with the same samples, and the off switch."""
+
+import glob
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+SAMPLE = """
+import json, keras, pixeldist
+keras.utils.set_random_seed(0)
+dist = pixeldist.PixelCNN((3, 3, 1), high=3, num_layers=1, num_filters=4)
+print(json.dumps(dist.sample(4, seed=7).numpy().tolist()))
+"""
+
+
+def _sample(tmp_path, **variables):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELDIST_")}
+    env.update(PIXELDIST_JIT_COMPILE="1", TF_CPP_MIN_LOG_LEVEL="3", **variables)
+    env.pop("TF_XLA_FLAGS", None)
+    result = subprocess.run(
+        [sys.executable, "-c", SAMPLE],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _entries(folder):
+    return sorted(glob.glob(os.path.join(folder, "pixeldist", "xla", "*", "*.pb")))
+
+
+def _corrupt(path, keep_checksum):
+    data = bytearray(open(path, "rb").read())
+    for index in range(len(data) // 4, len(data), 997):
+        data[index] ^= 0x5A
+    with open(path, "wb") as file:
+        file.write(data)
+    if keep_checksum:  # a corruption that the checksum does not catch
+        with open(path + ".sha256", "w") as file:
+            file.write(hashlib.sha256(data).hexdigest())
+
+
+def test_the_cache_is_reused_and_repaired_across_processes(tmp_path):
+    home = str(tmp_path / "cache-home")
+    images = _sample(tmp_path, XDG_CACHE_HOME=home)
+    (entry,) = _entries(home)
+    written = os.stat(entry).st_mtime_ns
+    assert (
+        open(entry + ".sha256").read().strip()
+        == hashlib.sha256(open(entry, "rb").read()).hexdigest()
+    )
+
+    # The next process loads the entry: it writes nothing, and samples alike.
+    assert _sample(tmp_path, XDG_CACHE_HOME=home) == images
+    assert _entries(home) == [entry]
+    assert os.stat(entry).st_mtime_ns == written
+
+    for keep_checksum in (False, True):
+        _corrupt(entry, keep_checksum)
+        assert _sample(tmp_path, XDG_CACHE_HOME=home) == images
+        (entry,) = _entries(home)  # compiled and written again
+        assert (
+            open(entry + ".sha256").read().strip()
+            == hashlib.sha256(open(entry, "rb").read()).hexdigest()
+        )
+
+
+def test_the_cache_moves_or_turns_off(tmp_path):
+    home = str(tmp_path / "cache-home")
+    moved = str(tmp_path / "elsewhere")
+    images = _sample(tmp_path, XDG_CACHE_HOME=home, PIXELDIST_COMPILATION_CACHE=moved)
+    assert len(glob.glob(os.path.join(moved, "xla", "*", "*.pb"))) == 1
+    assert (
+        _sample(tmp_path, XDG_CACHE_HOME=home, PIXELDIST_COMPILATION_CACHE="0")
+        == images
+    )
+    assert not os.path.exists(os.path.join(home, "pixeldist"))
