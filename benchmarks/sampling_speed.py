@@ -1,21 +1,35 @@
 """Sampling speed: the reference loop (`method="naive"`) against the cached one.
 
-Prints one row per model and image size: seconds of the second call of
-`dist.sample(batch, seed=..., method=...)` (the first call traces and compiles,
-its time is shown in parentheses) and the speed-up, and counts the images on
-which the two methods differ (0 expected; a rare one can differ when a uniform
-falls within float rounding of a bin edge of the inverse CDF, after which that
-image's later pixels follow another path). Laptop-sized models with fixed
-initial weights; run on an idle machine:
+Prints one row per model and image size, each figure from fresh processes
+with an empty compilation cache of their own:
 
-    python benchmarks/sampling_speed.py
+- cold: the first `dist.sample(batch, seed=...)` of a fresh process (traces
+  and compiles the cached sampler);
+- next process: the first call of a second fresh process that finds the
+  first one's compiled sampler in the persistent compilation cache;
+- warm: the second call of the first process (seconds of `method="fast"`);
+- naive: the second call of the reference loop, in that first process, the
+  speed-up of warm over it, and the images on which the two methods differ
+  (0 expected; a rare one can differ when a uniform falls within float
+  rounding of a bin edge of the inverse CDF, after which that image's later
+  pixels follow another path).
+
+Laptop-sized models with fixed initial weights; run on an idle machine:
+
+    python benchmarks/sampling_speed.py            # all, with the naive loop
+    python benchmarks/sampling_speed.py --no-naive # cold, next process, warm
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import os
 import pathlib
+import subprocess
+import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -73,36 +87,71 @@ MODELS = {
 SIZES = (((16, 16, 1), 8), ((28, 28, 1), 16))
 
 
-def _timed(dist, batch: int, method: str) -> tuple[float, float, np.ndarray]:
-    """(first-call seconds, second-call seconds, images of the second call)."""
+def measure(name: str, size: int, naive: bool) -> dict:
+    """In this process: the fast sampler's first and second call, and with
+    `naive` the reference loop's second call and the differing images."""
+    shape, batch = next((s, b) for s, b in SIZES if s[0] == size)
+    keras.utils.set_random_seed(0)
+    dist = MODELS[name](shape)
     start = time.perf_counter()
-    dist.sample(batch, seed=0, method=method).numpy()
-    first = time.perf_counter() - start
+    dist.sample(batch, seed=0).numpy()
+    result = {"first": time.perf_counter() - start}
     start = time.perf_counter()
-    images = dist.sample(batch, seed=1, method=method).numpy()
-    return first, time.perf_counter() - start, images
+    fast_images = dist.sample(batch, seed=1).numpy()
+    result["second"] = time.perf_counter() - start
+    if naive:
+        dist.sample(batch, seed=0, method="naive").numpy()
+        start = time.perf_counter()
+        naive_images = dist.sample(batch, seed=1, method="naive").numpy()
+        result["naive"] = time.perf_counter() - start
+        result["differ"] = int(
+            np.any(naive_images != fast_images, axis=(1, 2, 3)).sum()
+        )
+    return result
 
 
-def main() -> None:
+def in_fresh_process(name: str, size: int, naive: bool, cache: str) -> dict:
+    """`measure` in a new Python process with the compilation cache `cache`."""
+    env = dict(os.environ, PIXELDIST_COMPILATION_CACHE=cache)
+    command = [sys.executable, __file__, "--child", name, str(size)]
+    output = subprocess.run(
+        command + (["--naive"] if naive else []),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("MODEL", "SIZE"))
+    parser.add_argument("--naive", action="store_true")
+    args = parser.parse_args(argv)
+    if args.child:
+        name, size = args.child
+        print(json.dumps(measure(name, int(size), args.naive)))
+        return
     header = (
-        f"{'model':<60} {'image':>8} {'batch':>5} {'naive s (1st)':>16} "
-        f"{'fast s (1st)':>14} {'speed-up':>9} {'differ':>7}"
+        f"{'model':<60} {'image':>8} {'batch':>5} {'cold s':>7} {'next s':>7} "
+        f"{'warm s':>7} {'naive s':>8} {'speed-up':>9} {'differ':>7}"
     )
     print(header)
     print("-" * len(header))
-    for name, factory in MODELS.items():
+    for name in MODELS:
         for shape, batch in SIZES:
-            keras.utils.set_random_seed(0)
-            dist = factory(shape)
-            naive_first, naive, naive_images = _timed(dist, batch, "naive")
-            fast_first, fast, fast_images = _timed(dist, batch, "fast")
-            differ = np.any(naive_images != fast_images, axis=(1, 2, 3)).sum()
+            with tempfile.TemporaryDirectory() as cache:
+                cold = in_fresh_process(name, shape[0], not args.no_naive, cache)
+                later = in_fresh_process(name, shape[0], False, cache)
             size = "×".join(str(d) for d in shape)
+            naive = cold.get("naive", float("nan"))
             print(
-                f"{name:<60} {size:>8} {batch:>5} "
-                f"{naive:>7.2f} ({naive_first:>6.2f}) "
-                f"{fast:>5.2f} ({fast_first:>5.2f}) "
-                f"{naive / fast:>8.0f}× {f'{differ}/{batch}':>7}",
+                f"{name:<60} {size:>8} {batch:>5} {cold['first']:>7.2f} "
+                f"{later['first']:>7.2f} {cold['second']:>7.3f} {naive:>8.2f} "
+                f"{naive / cold['second']:>8.0f}× "
+                f"{str(cold.get('differ', '-')) + '/' + str(batch):>7}",
                 flush=True,
             )
 

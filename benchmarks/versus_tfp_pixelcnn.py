@@ -3,12 +3,15 @@
 Same architecture on both sides (`num_resnet=1, num_hierarchies=2,
 num_filters=32, num_logistic_mix=5, dropout_p=0`), measured on this machine:
 
-1. sampling time: 8 images at 16×16 and 16 images at 28×28. `tfd.PixelCNN`
-   at its best — its `sample` inside `tf.function` (its sampler needs a
-   Python int seed; the second call with the same seed reuses the graph); the
-   second call is timed.
-   pixeldist's second call too, with its default (fast) sampler and its
-   reference sampler (`method="naive"`).
+1. sampling time: 8 images at 16×16 and 16 images at 28×28, each side in
+   fresh processes of its own. `tfd.PixelCNN` at its best — its `sample`
+   inside `tf.function` (its sampler needs a Python int seed; the second call
+   with the same seed reuses the graph): its first call (cold) and its
+   second (warm). pixeldist's default (fast) sampler: the first call of a
+   fresh process with an empty compilation cache (cold), the first call of a
+   second process that finds the first one's compiled sampler in the
+   persistent cache (next process), and the first process's second call
+   (warm).
 2. training images per second at batch 32: a compiled Adam step on each
    side, plus pixeldist's `DensityModel.fit` (Keras's default
    `jit_compile="auto"`, which is off on a CPU-only machine, and with XLA);
@@ -22,7 +25,11 @@ num_filters=32, num_logistic_mix=5, dropout_p=0`), measured on this machine:
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -56,29 +63,47 @@ def parameter_count(variables):
     return int(sum(np.prod(v.shape) for v in variables))
 
 
-def time_second_call(fn, *args):
-    fn(*args)  # compile / trace
-    start = time.perf_counter()
-    out = fn(*args)
-    np.asarray(out)  # wait for the result
-    return time.perf_counter() - start
-
-
-def sampling_row(image_size, num_images, skip_tfp=False):
+def first_and_second_call(side: str, image_size: int, num_images: int) -> dict:
+    """In this process: seconds of the first and second sampling call."""
     shape = (image_size, image_size, 1)
-    row = {"size": f"{image_size}×{image_size}", "images": num_images}
-    if not skip_tfp:
+    if side == "tfp":
         theirs = tfp_pixelcnn(shape)
         # tfd.PixelCNN samples with stateful ops that need a Python int seed;
         # the second call with the same seed reuses the traced graph.
-        sample_tfp = tf.function(lambda: theirs.sample(num_images, seed=1))
-        row["tfp"] = time_second_call(sample_tfp)
-    mine = ours(shape)
-    for method in ("fast", "naive"):
-        row[method] = time_second_call(
-            lambda seed, m=method: mine.sample(num_images, seed=seed, method=m),
-            tf.constant([1, 2]),
-        )
+        function = tf.function(lambda: theirs.sample(num_images, seed=1))
+        calls = [function, function]
+    else:
+        mine = ours(shape)
+        calls = [
+            lambda seed=seed: mine.sample(num_images, seed=seed) for seed in (1, 2)
+        ]
+    seconds = []
+    for call in calls:
+        start = time.perf_counter()
+        np.asarray(call())  # wait for the result
+        seconds.append(time.perf_counter() - start)
+    return {"first": seconds[0], "second": seconds[1]}
+
+
+def in_fresh_process(side: str, image_size: int, num_images: int, cache: str):
+    """`first_and_second_call` in a new Python process with the compilation
+    cache `cache`."""
+    env = dict(os.environ, PIXELDIST_COMPILATION_CACHE=cache)
+    command = [sys.executable, __file__, "--child", side]
+    command += [str(image_size), str(num_images)]
+    output = subprocess.run(
+        command, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def sampling_row(image_size, num_images, skip_tfp=False):
+    row = {"size": f"{image_size}×{image_size}", "images": num_images}
+    with tempfile.TemporaryDirectory() as cache:
+        if not skip_tfp:
+            row["tfp"] = in_fresh_process("tfp", image_size, num_images, cache)
+        row["cold"] = in_fresh_process("ours", image_size, num_images, cache)
+        row["next"] = in_fresh_process("ours", image_size, num_images, cache)
     return row
 
 
@@ -190,6 +215,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-28", action="store_true")
     parser.add_argument("--train-seconds", type=float, default=60.0)
+    parser.add_argument("--child", nargs=3, metavar=("SIDE", "SIZE", "IMAGES"))
     parser.add_argument(
         "--parts",
         nargs="+",
@@ -197,6 +223,10 @@ def main(argv=None):
         choices=["sampling", "training", "bits"],
     )
     args = parser.parse_args(argv)
+    if args.child:
+        side, size, images = args.child
+        print(json.dumps(first_and_second_call(side, int(size), int(images))))
+        return
 
     if "sampling" in args.parts:
         print_sampling(args)
@@ -207,19 +237,23 @@ def main(argv=None):
 
 
 def print_sampling(args):
-    print("## Sampling (seconds, second call)")
+    print("## Sampling (seconds; each side in fresh processes)")
     print(
-        "| image | images | tfd.PixelCNN | pixeldist fast | pixeldist naive | "
-        "fast vs tfd | fast vs naive |"
+        "| image | images | tfd.PixelCNN cold | tfd.PixelCNN warm | "
+        "pixeldist cold | pixeldist next process | pixeldist warm | "
+        "cold vs tfd cold | next vs tfd cold | warm vs tfd warm |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    nan = {"first": float("nan"), "second": float("nan")}
     for size, count in ((16, 8), (28, 16)):
         row = sampling_row(size, count, skip_tfp=(size == 28 and args.skip_28))
-        tfp_seconds = row.get("tfp", float("nan"))
+        tfp, cold, later = row.get("tfp", nan), row["cold"], row["next"]
         print(
-            f"| {row['size']} | {count} | {tfp_seconds:.2f} | {row['fast']:.3f} | "
-            f"{row['naive']:.2f} | {tfp_seconds / row['fast']:.0f}× | "
-            f"{row['naive'] / row['fast']:.0f}× |",
+            f"| {row['size']} | {count} | {tfp['first']:.2f} | "
+            f"{tfp['second']:.2f} | {cold['first']:.2f} | {later['first']:.2f} | "
+            f"{cold['second']:.3f} | {tfp['first'] / cold['first']:.1f}× | "
+            f"{tfp['first'] / later['first']:.1f}× | "
+            f"{tfp['second'] / cold['second']:.0f}× |",
             flush=True,
         )
 
