@@ -32,6 +32,8 @@ CACHE_VARIABLE = "PIXELDIST_COMPILATION_CACHE"
 
 _FLAG = "--tf_xla_persistent_cache_directory"
 _CHECKSUM = ".sha256"
+#: The flag that pixeldist added to `TF_XLA_FLAGS`, for child processes.
+_OWN_FLAG_VARIABLE = "PIXELDIST_XLA_CACHE_FLAG"
 
 _directory: str | None = None
 _checked = False
@@ -73,6 +75,13 @@ def configure() -> str | None:
     """Points TensorFlow's persistent XLA cache at pixeldist's folder (made
     if missing) unless it is off or already set; returns the folder used."""
     global _directory
+    # A flag that pixeldist set in a parent process (inherited through the
+    # environment) is decided afresh, by this process's own setting.
+    inherited = os.environ.pop(_OWN_FLAG_VARIABLE, None)
+    flags = os.environ.get("TF_XLA_FLAGS", "").split()
+    if inherited in flags:
+        flags.remove(inherited)
+        os.environ["TF_XLA_FLAGS"] = " ".join(flags)
     root = cache_root()
     if root is None or _FLAG in os.environ.get("TF_XLA_FLAGS", ""):
         _directory = None
@@ -87,6 +96,7 @@ def configure() -> str | None:
         return None
     flags = os.environ.get("TF_XLA_FLAGS", "")
     os.environ["TF_XLA_FLAGS"] = f"{flags} {_FLAG}={directory}".strip()
+    os.environ[_OWN_FLAG_VARIABLE] = f"{_FLAG}={directory}"
     _directory = directory
     return directory
 

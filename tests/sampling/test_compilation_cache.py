@@ -19,8 +19,8 @@ print(json.dumps(dist.sample(4, seed=7).numpy().tolist()))
 
 def _sample(tmp_path, **variables):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIXELDIST_")}
-    env.update(PIXELDIST_JIT_COMPILE="1", TF_CPP_MIN_LOG_LEVEL="3", **variables)
     env.pop("TF_XLA_FLAGS", None)
+    env.update(PIXELDIST_JIT_COMPILE="1", TF_CPP_MIN_LOG_LEVEL="3", **variables)
     result = subprocess.run(
         [sys.executable, "-c", SAMPLE],
         env=env,
@@ -83,3 +83,18 @@ def test_the_cache_moves_or_turns_off(tmp_path):
         == images
     )
     assert not os.path.exists(os.path.join(home, "pixeldist"))
+
+
+def test_a_child_process_decides_by_its_own_setting(tmp_path):
+    """A process started by one that imported pixeldist inherits its
+    `TF_XLA_FLAGS`; its own `PIXELDIST_COMPILATION_CACHE` still decides."""
+    parent, child = str(tmp_path / "parent"), str(tmp_path / "child")
+    flag = f"--tf_xla_persistent_cache_directory={parent}"
+    _sample(
+        tmp_path,
+        TF_XLA_FLAGS=flag,
+        PIXELDIST_XLA_CACHE_FLAG=flag,
+        PIXELDIST_COMPILATION_CACHE=child,
+    )
+    assert len(glob.glob(os.path.join(child, "xla", "*", "*.pb"))) == 1
+    assert not os.path.exists(parent)
