@@ -103,9 +103,14 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
 
     The forget biases start at 0 (each forget gate 1/2), not at the 1 of a
     one-dimensional LSTM: with two forget gates the number of paths to a
-    cell grows binomially with `i + j`, and gates summing above 1 would make
-    the cell state grow geometrically along the diagonals. At 1/2 + 1/2 a
-    cell starts as the mean of its predecessors plus its new input.
+    cell grows binomially with `i + j`, and gates summing above 1 make the
+    cell state grow geometrically along the diagonals. At 1/2 + 1/2 a cell
+    starts as about the mean of its predecessors plus its new input. The
+    form stays unbounded (the gates may sum to up to 2): measured at
+    initialization on random inputs, the largest |c| is about 5–10 at 28×28
+    and 50–4,000 at 64×64 (with forget biases of 1: 1e7 and 1e20). Large
+    cells saturate `tanh` (finite values, vanishing gradients); under
+    float16 a cell beyond 65,504 overflows.
 
     With `num_channel_groups = G > 1` the units are split into `G` contiguous
     R/G/B groups (`units >= G`), and the five gates of unit `u` of the
