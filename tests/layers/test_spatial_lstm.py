@@ -170,14 +170,14 @@ def _two_layer_network(image_shape, above):
     return keras.Model(image, x)
 
 
-@pytest.mark.parametrize("height, width", [(4, 4), (3, 8)])
-def test_no_blind_spot_in_a_two_layer_network(height, width):
+def test_no_blind_spot_in_a_two_layer_network():
     """Behind a mask-A input convolution, the output at every pixel depends on
     every earlier pixel and on no later one, including those up and to the
     right (the last pixel of the row above, seen from the first pixel).
 
     Without the image as `above_inputs` that pixel is missed from the columns
     more than 3 to its left (the 7×7 kernel's reach): the check can fail."""
+    height, width = 3, 8
     x = np.random.default_rng(3).uniform(-1, 1, (8, height, width, 1))
     x = x.astype(np.float32)
     allowed = _past(height, width, 1, 1, lambda g: False)
@@ -187,9 +187,8 @@ def test_no_blind_spot_in_a_two_layer_network(height, width):
     assert depends[-1, -1, 0].sum() == height * width - 1  # the last pixel
     assert depends[1, 0, 0, 0, width - 1, 0]  # up and to the right
     blind = _jacobian_support(_two_layer_network((height, width, 1), False), [x], 1)
-    if width > 4:
-        assert not blind[0][1, 0, 0, 0, width - 1, 0]
-        assert not np.array_equal(blind[0], allowed)
+    assert not blind[0][1, 0, 0, 0, width - 1, 0]
+    assert not np.array_equal(blind[0], allowed)
 
 
 def test_gate_bias_is_a_bias_of_both_directions():
