@@ -119,8 +119,9 @@ def test_autoregressive_by_gradients(cell, channels, groups):
     height, width = 4, 6
     network = _network(cell, (height, width, channels), groups)
     if cell == "spatial_lstm":
-        # Zero biases leave group g of the first pixel a function of its
-        # channel g - 1 alone, whose ReLUs may be dead for every sample.
+        # With zero biases, group g of the first pixel is a function of its
+        # channels < g alone, of one sign over all samples at some ReLUs: a
+        # fresh network can lose that dependence (seen: G on R at (0, 0)).
         perturb_weights(network, 0.5)
     x = np.random.default_rng(1).uniform(-1, 1, (16, height, width, channels))
     depends = _dependencies(network, x.astype(np.float32), groups)
