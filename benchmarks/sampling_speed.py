@@ -18,6 +18,7 @@ Laptop-sized models with fixed initial weights; run on an idle machine:
 
     python benchmarks/sampling_speed.py            # all, with the naive loop
     python benchmarks/sampling_speed.py --no-naive # cold, next process, warm
+    python benchmarks/sampling_speed.py --models "$NAME" ...  # keys of MODELS
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ MODELS = {
             shape, cell="diagonal_bilstm", num_layers=2, num_filters=16
         )
     ),
+    "PixelRNN(cell='spatial_lstm', num_layers=2, num_filters=16)": (
+        lambda shape: pixeldist.PixelRNN(
+            shape, cell="spatial_lstm", num_layers=2, num_filters=16
+        )
+    ),
     "ResidualPixelCNN (examples/own_architecture.py)": (
         lambda shape: _own_architecture()(shape)
     ),
@@ -129,6 +135,9 @@ def main(argv=None) -> None:
     parser.add_argument("--no-naive", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "SIZE"))
     parser.add_argument("--naive", action="store_true")
+    parser.add_argument(
+        "--models", nargs="+", choices=list(MODELS), default=list(MODELS)
+    )
     args = parser.parse_args(argv)
     if args.child:
         name, size = args.child
@@ -140,7 +149,7 @@ def main(argv=None) -> None:
     )
     print(header)
     print("-" * len(header))
-    for name in MODELS:
+    for name in args.models:
         for shape, batch in SIZES:
             with tempfile.TemporaryDirectory() as cache:
                 cold = in_fresh_process(name, shape[0], not args.no_naive, cache)
