@@ -34,7 +34,8 @@ class PixelRNN(AutoregressiveImageDistribution):
       i - 1's features reach row i through the right-to-left sweep.
     - `cell="spatial_lstm"` (`SpatialLSTM`, Theis & Bethge 2015): the
       two-dimensional LSTM whose state at `(i, j)` reads the states at
-      `(i - 1, j)` and `(i, j - 1)`, one forget gate per predecessor, computed
+      `(i - 1, j)` and `(i, j - 1)` (their cells mixed under one forget gate,
+      so they stay bounded on any image), computed
       one diagonal at a time. A second sweep, right to left and shifted down
       one row, carries the pixels up and to the right; it reads the image
       itself as well as the features, so the network sees every earlier

@@ -20,7 +20,8 @@ from pixeldist.layers.skew import skew, unskew
 from pixeldist.layers.step_input import StepInput
 from pixeldist.layers.step_schedule import Schedule
 
-#: Gates per unit, `[i | f_above | f_beside | o | g]`, each block `units` wide.
+#: Gates per unit, `[i | f | l | o | g]` (input, forget, the mix `l` of the
+#: two predecessors' cells, output, candidate), each block `units` wide.
 NUM_GATES = 5
 NUM_DIRECTIONS = 2
 LEFT_TO_RIGHT, RIGHT_TO_LEFT = range(NUM_DIRECTIONS)
@@ -30,17 +31,19 @@ ROW_ABOVE = ShiftedWindow(1, 1, top=1, left=0)
 
 
 def spatial_lstm_update(gates, cell_above, cell_beside):
-    """One two-dimensional LSTM step: `gates [..., 5u]` (i, f_above,
-    f_beside, o, g) and the cell states of both predecessors `[..., u]`.
+    """One two-dimensional LSTM step: `gates [..., 5u]` (i, f, l, o, g) and
+    the cell states of both predecessors `[..., u]`.
+
+    `c = sigmoid(f) * (sigmoid(l) * c_above + (1 - sigmoid(l)) * c_beside)
+    + sigmoid(i) * tanh(g)`: the forget gate scales a convex mix of the two
+    cells, so `|c| <= 1 + max(|c_above|, |c_beside|)` for any weights.
 
     Returns `(hidden [..., u], cell [..., u])`.
     """
-    i, f_above, f_beside, o, g = ops.split(gates, NUM_GATES, axis=-1)
-    cell = (
-        ops.sigmoid(f_above) * cell_above
-        + ops.sigmoid(f_beside) * cell_beside
-        + ops.sigmoid(i) * ops.tanh(g)
-    )
+    i, f, mix, o, g = ops.split(gates, NUM_GATES, axis=-1)
+    mix = ops.sigmoid(mix)
+    kept = mix * cell_above + (1.0 - mix) * cell_beside
+    cell = ops.sigmoid(f) * kept + ops.sigmoid(i) * ops.tanh(g)
     return ops.sigmoid(o) * ops.tanh(cell), cell
 
 
@@ -50,9 +53,13 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
 
     The spatial LSTM of Theis & Bethge (2015), the model PixelRNN starts
     from: the state at `(i, j)` reads the states at `(i - 1, j)` (above) and
-    `(i, j - 1)` (left), with one state-to-state weight set per predecessor,
-    and its cell state combines both predecessors' cells through one forget
-    gate each (the multi-dimensional LSTM of Graves et al. 2007).
+    `(i, j - 1)` (left), with one state-to-state weight set per predecessor.
+    Its cell state keeps a learned convex mix of both predecessors' cells
+    under one forget gate: the stable two-dimensional cell of Leifert et al.
+    (2016). The multi-dimensional LSTM of Graves et al. (2007) has a forget
+    gate per predecessor instead; their sum reaches 2, and its cells can
+    grow like the binomial `C(i + j, i)` (about 6e36 at the last pixel of a
+    64×64 image).
 
     A single left-to-right sweep sees only the rectangle above-left of a
     pixel: pixels up and to the right, such as `(i - 1, W - 1)` seen from
@@ -82,9 +89,10 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
     left to right, `j + 1` right to left), zero states outside the image:
 
     ```none
-    [i, f_a, f_b, o, g] = W x[i, j] (+ A a[i, j]) + U_a h[i-1, j] + U_b h[i, j'] + b
-                          (+ gate_bias)
-    c[i, j] = sigmoid(f_a) * c[i-1, j] + sigmoid(f_b) * c[i, j'] + sigmoid(i) * tanh(g)
+    [i, f, l, o, g] = W x[i, j] (+ A a[i, j]) + U_a h[i-1, j] + U_b h[i, j'] + b
+                      (+ gate_bias)
+    m[i, j] = sigmoid(l) * c[i-1, j] + (1 - sigmoid(l)) * c[i, j']
+    c[i, j] = sigmoid(f) * m[i, j] + sigmoid(i) * tanh(g)
     h[i, j] = sigmoid(o) * tanh(c[i, j])
     output[i, j] = h_lr[i, j] + h_rl[i - 1, j]
     ```
@@ -101,16 +109,10 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
     directly, so a network whose first layer is a mask-A convolution misses
     no earlier pixel (no blind spot).
 
-    The forget biases start at 0 (each forget gate 1/2), not at the 1 of a
-    one-dimensional LSTM: with two forget gates the number of paths to a
-    cell grows binomially with `i + j`, and gates summing above 1 make the
-    cell state grow geometrically along the diagonals. At 1/2 + 1/2 a cell
-    starts as about the mean of its predecessors plus its new input. The
-    form stays unbounded (the gates may sum to up to 2): measured at
-    initialization on random inputs, the largest |c| is about 5–10 at 28×28
-    and 50–4,000 at 64×64 (with forget biases of 1: 1e7 and 1e20). Large
-    cells saturate `tanh` (finite values, vanishing gradients); under
-    float16 a cell beyond 65,504 overflows.
+    Since `m` is a convex mix and `sigmoid(f) < 1`, `|c[i, j]| <= i + j + 1`
+    for any weights and inputs: the cells stay finite on any image (in
+    float16 too), and the forget biases start at 1 as in a one-dimensional
+    LSTM (the mix biases at 0: both predecessors weigh 1/2).
 
     With `num_channel_groups = G > 1` the units are split into `G` contiguous
     R/G/B groups (`units >= G`), and the five gates of unit `u` of the
@@ -149,6 +151,9 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
     [3]: Aaron van den Oord, Nal Kalchbrenner, Koray Kavukcuoglu. Pixel
          Recurrent Neural Networks. ICML 2016, Sections 3.2 and 3.3.
          https://arxiv.org/abs/1601.06759
+    [4]: Gundram Leifert, Tobias Strauß, Tobias Grüning, Welf Wustlich,
+         Roger Labahn. Cells in Multidimensional Recurrent Neural Networks.
+         JMLR 17, 2016. https://arxiv.org/abs/1412.2620
     """
 
     gates_per_unit = NUM_GATES
@@ -198,8 +203,13 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
             shape=(NUM_DIRECTIONS, 2, units, gates),
             initializer="glorot_uniform",
         )
+        # Forget biases 1, the others 0, in both directions.
+        forget = np.zeros((NUM_DIRECTIONS, NUM_GATES, units), np.float32)
+        forget[:, 1] = 1.0
         self.bias = self.add_weight(
-            name="bias", shape=(NUM_DIRECTIONS * gates,), initializer="zeros"
+            name="bias",
+            shape=(NUM_DIRECTIONS * gates,),
+            initializer=keras.initializers.Constant(forget.reshape(-1)),
         )
 
     def _masked_input_kernel(self):

@@ -40,8 +40,9 @@ class PixelRNNNetwork(ImageNetwork):
       input-to-state, width-3 state-to-state over the previous row) or a
       `DiagonalBiLSTM` (1×1 mask-B input-to-state, 2×1 state-to-state over the
       previous diagonal, two directions) or a `SpatialLSTM` (1×1 mask-B
-      input-to-state, the states above and beside with one forget gate each,
-      two directions, the right-to-left one also reading the image) with h
+      input-to-state, the states above and beside, their cells mixed under
+      one forget gate, two directions, the right-to-left one also reading the
+      image) with h
       units, then a 1×1 mask-B convolution (h→2h) added to the layer's input;
     - ReLU, 1×1 mask B (2h→2h), ReLU, 1×1 mask B (2h→`num_outputs`).
 

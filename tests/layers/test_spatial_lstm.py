@@ -21,7 +21,8 @@ def _sweep(gates, recurrent_kernel, columns, cells=False):
     """One direction in image coordinates, a double loop over the pixels.
 
     The state at (i, j) reads the states above, (i - 1, j), and beside,
-    (i, j -/+ 1), one forget gate each; outside the image the states are 0.
+    (i, j -/+ 1); its cell keeps the mix sigmoid(l) : 1 - sigmoid(l) of
+    their cells under the forget gate; outside the image the states are 0.
     Returns the hidden states (and the cell states with `cells=True`).
     """
     batch, height, width, five_units = gates.shape
@@ -37,12 +38,12 @@ def _sweep(gates, recurrent_kernel, columns, cells=False):
                 + hidden[:, above[0], above[1]] @ recurrent_kernel[0]
                 + hidden[:, beside[0], beside[1]] @ recurrent_kernel[1]
             )
-            gi, fa, fb, go, gg = np.split(pre, 5, axis=-1)
-            c = (
-                expit(fa) * cell[:, above[0], above[1]]
-                + expit(fb) * cell[:, beside[0], beside[1]]
-                + expit(gi) * np.tanh(gg)
+            gi, gf, gl, go, gg = np.split(pre, 5, axis=-1)
+            mixed = (
+                expit(gl) * cell[:, above[0], above[1]]
+                + (1 - expit(gl)) * cell[:, beside[0], beside[1]]
             )
+            c = expit(gf) * mixed + expit(gi) * np.tanh(gg)
             cell[:, i + 1, j + 1] = c
             hidden[:, i + 1, j + 1] = expit(go) * np.tanh(c)
     if cells:
@@ -106,7 +107,7 @@ def test_layer_harness(groups):
 
 @pytest.mark.parametrize("height, width", [(4, 5), (5, 3), (3, 1), (1, 4)])
 def test_matches_the_oracle(height, width):
-    """Skewing, the diagonal scan, both directions, both forget gates and the
+    """Skewing, the diagonal scan, both directions, the cell mix and the
     shift agree with a double loop over the pixels in image coordinates."""
     rng = np.random.default_rng(1)
     x = rng.normal(size=(3, height, width, 6)).astype(np.float32)
@@ -277,32 +278,50 @@ def test_dtypes():
     assert all(w.dtype == "float64" for w in layer.weights)
 
 
-def test_forget_biases_of_zero_keep_the_cell_state_small():
-    """Two forget gates starting at 1/2 each: at initialization a cell is
-    about the mean of its predecessors, so on a 28×28 map (55 diagonals) the
-    cells stay small; with the forget biases of a one-dimensional LSTM (1:
-    0.73 + 0.73 per step) they grow by orders of magnitude. On 64×64 the
-    gradients stay finite."""
+def test_cells_stay_bounded_for_any_weights():
+    """|c[i, j]| <= i + j + 1 whatever the weights. With the forget, input
+    and candidate gates saturated, the mix taking the cell above gives
+    c[i, j] = i + 1 and the cell beside j + 1 (the two-forget-gate cell of
+    Graves et al. would give C(i + j + 2, i + 1) - 1); with large random
+    weights the bound holds; and on 64×64 with the gates open the gradients
+    stay finite."""
     keras.utils.set_random_seed(0)
-    x = np.random.default_rng(0).normal(size=(1, 28, 28, 4)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 12, 12, 4)).astype(np.float32)
     layer = SpatialLSTM(4)
     layer(x, above_inputs=x)
+    recurrent = np.zeros((4, 20), np.float32)
+    rows, cols = np.meshgrid(np.arange(12), np.arange(12), indexing="ij")
+    for mix, expected in ((30.0, rows + 1.0), (-30.0, cols + 1.0)):
+        gates = np.full((1, 12, 12, 20), 30.0, np.float32)  # i, f, l, o, g
+        gates[..., 8:12] = mix
+        cells = _sweep(gates, [recurrent, recurrent], list(range(12)), cells=True)[1]
+        np.testing.assert_allclose(cells[0, ..., 0], expected, rtol=1e-5)
 
-    def largest_cell(bias):
-        gates = x @ (layer.input_kernel.numpy() * layer.input_mask)[:, :20] + bias
-        recurrent = layer.recurrent_kernel.numpy()[0]
-        return np.abs(_sweep(gates, recurrent, list(range(28)), cells=True)[1]).max()
+    bound = rows + cols + 1.0
+    for _ in range(3):
+        gates = 10.0 * rng.normal(size=(2, 12, 12, 20)).astype(np.float32)
+        kernels = 10.0 * rng.normal(size=(2, 4, 20)).astype(np.float32)
+        cells = _sweep(gates, kernels, list(range(12)), cells=True)[1]
+        assert np.all(np.abs(cells) <= bound[None, :, :, None] + 1e-4)
 
-    forget = np.zeros(20, np.float32)
-    forget[4:12] = 1.0  # f_above and f_beside of 4 units
-    assert largest_cell(0.0) < 50.0
-    assert largest_cell(forget) > 1e4 * largest_cell(0.0)
-    x = tf.constant(np.random.default_rng(1).normal(size=(1, 64, 64, 4)), tf.float32)
+    open_gates = np.full((2, 5, 4), 5.0, np.float32)  # direction, gate, unit
+    open_gates[:, 2] = 0.0  # mix 1/2 : 1/2
+    layer.bias.assign(open_gates.reshape(-1))
+    x = tf.constant(rng.normal(size=(1, 64, 64, 4)), tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(x)
         loss = tf.reduce_sum(layer(x, above_inputs=x)[:, -1, -1])
     grads = tape.gradient(loss, [x, *layer.trainable_weights])
     assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_forget_biases_start_at_one():
+    layer = SpatialLSTM(2)
+    layer(np.zeros((1, 2, 2, 3), np.float32))
+    bias = layer.bias.numpy().reshape(2, 5, 2)  # direction, gate, unit
+    np.testing.assert_array_equal(bias[:, 1], 1.0)
+    np.testing.assert_array_equal(np.delete(bias, 1, axis=1), 0.0)
 
 
 @pytest.mark.parametrize("groups, condition", [(1, "label"), (3, "map")])
