@@ -18,6 +18,7 @@ Laptop-sized models with fixed initial weights; run on an idle machine:
 
     python benchmarks/sampling_speed.py            # all, with the naive loop
     python benchmarks/sampling_speed.py --no-naive # cold, next process, warm
+    python benchmarks/sampling_speed.py --models pixelsnail  # some models only
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ MODELS = {
             shape, cell="diagonal_bilstm", num_layers=2, num_filters=16
         )
     ),
+    "PixelSNAIL(num_blocks=2, num_resnet=1, num_filters=32, value_channels=32)": (
+        lambda shape: pixeldist.PixelSNAIL(
+            shape,
+            num_blocks=2,
+            num_resnet=1,
+            num_filters=32,
+            key_channels=16,
+            value_channels=32,
+            num_logistic_mix=5,
+        )
+    ),
     "ResidualPixelCNN (examples/own_architecture.py)": (
         lambda shape: _own_architecture()(shape)
     ),
@@ -129,6 +141,12 @@ def main(argv=None) -> None:
     parser.add_argument("--no-naive", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "SIZE"))
     parser.add_argument("--naive", action="store_true")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        metavar="WORD",
+        help="only the models whose name contains one of these (any case)",
+    )
     args = parser.parse_args(argv)
     if args.child:
         name, size = args.child
@@ -140,7 +158,8 @@ def main(argv=None) -> None:
     )
     print(header)
     print("-" * len(header))
-    for name in MODELS:
+    words = [word.lower() for word in args.models or [""]]
+    for name in [n for n in MODELS if any(w in n.lower() for w in words)]:
         for shape, batch in SIZES:
             with tempfile.TemporaryDirectory() as cache:
                 cold = in_fresh_process(name, shape[0], not args.no_naive, cache)
