@@ -18,7 +18,7 @@ Laptop-sized models with fixed initial weights; run on an idle machine:
 
     python benchmarks/sampling_speed.py            # all, with the naive loop
     python benchmarks/sampling_speed.py --no-naive # cold, next process, warm
-    python benchmarks/sampling_speed.py --models pixelsnail  # some models only
+    python benchmarks/sampling_speed.py --models "$NAME" ...  # keys of MODELS
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ MODELS = {
     "PixelRNN(cell='diagonal_bilstm', num_layers=2, num_filters=16)": (
         lambda shape: pixeldist.PixelRNN(
             shape, cell="diagonal_bilstm", num_layers=2, num_filters=16
+        )
+    ),
+    "PixelRNN(cell='spatial_lstm', num_layers=2, num_filters=16)": (
+        lambda shape: pixeldist.PixelRNN(
+            shape, cell="spatial_lstm", num_layers=2, num_filters=16
         )
     ),
     "PixelSNAIL(num_blocks=2, num_resnet=1, num_filters=32, value_channels=32)": (
@@ -142,10 +147,7 @@ def main(argv=None) -> None:
     parser.add_argument("--child", nargs=2, metavar=("MODEL", "SIZE"))
     parser.add_argument("--naive", action="store_true")
     parser.add_argument(
-        "--models",
-        nargs="+",
-        metavar="WORD",
-        help="only the models whose name contains one of these (any case)",
+        "--models", nargs="+", choices=list(MODELS), default=list(MODELS)
     )
     args = parser.parse_args(argv)
     if args.child:
@@ -158,8 +160,7 @@ def main(argv=None) -> None:
     )
     print(header)
     print("-" * len(header))
-    words = [word.lower() for word in args.models or [""]]
-    for name in [n for n in MODELS if any(w in n.lower() for w in words)]:
+    for name in args.models:
         for shape, batch in SIZES:
             with tempfile.TemporaryDirectory() as cache:
                 cold = in_fresh_process(name, shape[0], not args.no_naive, cache)

@@ -1,4 +1,4 @@
-"""PixelRNN (Row LSTM or Diagonal BiLSTM) on MNIST, class-conditional.
+"""PixelRNN (Row LSTM, Diagonal BiLSTM or spatial LSTM) on MNIST, class-conditional.
 
 The paper's MNIST model is a 7-layer Diagonal BiLSTM with h = 16 on
 binarized digits; this script defaults to that, with class labels as the
@@ -6,6 +6,7 @@ condition, and writes a grid with one row of samples per digit.
 
     python examples/mnist_pixelrnn.py --epochs 5
     python examples/mnist_pixelrnn.py --cell row_lstm --no-binarize --epochs 5
+    python examples/mnist_pixelrnn.py --cell spatial_lstm --epochs 5
 
 Needs the TFDS `mnist` data set (downloaded on first use).
 """
@@ -29,7 +30,9 @@ from pixeldist.plotting import save_image_grid  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--cell", choices=("row_lstm", "diagonal_bilstm"), default="diagonal_bilstm"
+        "--cell",
+        choices=("row_lstm", "diagonal_bilstm", "spatial_lstm"),
+        default="diagonal_bilstm",
     )
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--num-layers", type=int, default=7)

@@ -10,6 +10,7 @@ MODEL_NAMES = (
     "pixelcnn_plus_plus",
     "row_lstm",
     "diagonal_bilstm",
+    "spatial_lstm",
     "pixelsnail",
 )
 
@@ -79,7 +80,7 @@ def build_distribution(
             dropout_p=0.0,
             **common,
         )
-    if model in ("row_lstm", "diagonal_bilstm"):
+    if model in ("row_lstm", "diagonal_bilstm", "spatial_lstm"):
         from pixeldist.distributions.pixelrnn import PixelRNN
 
         return PixelRNN(

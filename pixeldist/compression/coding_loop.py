@@ -125,7 +125,8 @@ class CodingLoop:
         elif distribution.conditional_shape is not None:
             event = distribution._condition_event
             specs.append(tf.TensorSpec([None, *event], distribution._network_float()))
-        self._loop = tf.function(self._trace, input_signature=specs)
+        # No autograph: the loop is a `tf.while_loop` already (as the samplers).
+        self._loop = tf.function(self._trace, input_signature=specs, autograph=False)
         self._coder = None
         self._lock = threading.Lock()
 

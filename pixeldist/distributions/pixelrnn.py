@@ -19,7 +19,7 @@ class PixelRNN(AutoregressiveImageDistribution):
 
     `p(x | h) = prod_i p(x_i | x_<i, h)` in raster order, each factor from a
     `PixelRNNNetwork`: a 7×7 mask-A convolution, `num_layers` residual LSTM
-    layers, and two 1×1 output convolutions. Two cells:
+    layers, and two 1×1 output convolutions. Three cells:
 
     - `cell="row_lstm"` (`RowLSTM`): processes the image one row at a time;
       the state of a pixel reads the previous row's states through a width-3
@@ -32,6 +32,13 @@ class PixelRNN(AutoregressiveImageDistribution):
       `j < W - 4` (its last channel with R/G/B groups): the mask-A input
       convolution hides it from every feature of its own row, and only row
       i - 1's features reach row i through the right-to-left sweep.
+    - `cell="spatial_lstm"` (`SpatialLSTM`, Theis & Bethge 2015): the
+      two-dimensional LSTM whose state at `(i, j)` reads the states at
+      `(i - 1, j)` and `(i, j - 1)`, one forget gate per predecessor, computed
+      one diagonal at a time. A second sweep, right to left and shifted down
+      one row, carries the pixels up and to the right; it reads the image
+      itself as well as the features, so the network sees every earlier
+      pixel (no blind spot).
 
     All masks act in the forward computation and the recurrences only read
     earlier rows/diagonals, so the model is autoregressive for any weights.
@@ -43,9 +50,9 @@ class PixelRNN(AutoregressiveImageDistribution):
     `sample` and `complete` with `method="fast"` use the layers' cached
     steps, for both cells. Row LSTM: the state-to-state convolution once per
     row, the input-to-state window, gates and 1×1 layers once per pixel.
-    Diagonal BiLSTM: the right-to-left states of the previous row once per
-    row (a scan over its columns), the left-to-right LSTM step, gates and 1×1
-    layers once per pixel.
+    Diagonal BiLSTM and spatial LSTM: the right-to-left states of the
+    previous row once per row (a scan over its columns), the left-to-right
+    LSTM step, gates and 1×1 layers once per pixel.
 
     #### Mathematical details
 
@@ -56,6 +63,16 @@ class PixelRNN(AutoregressiveImageDistribution):
     [i, f, o, g] = K_is ⊛ x_t + K_ss ⊛ h_{t-1} + b + V y
     c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)
     h_t = sigmoid(o) * tanh(c_t)
+    ```
+
+    The spatial LSTM, left to right (right to left: `(i, j + 1)` for
+    `(i, j - 1)`, the image `x` added to its inputs `z`, output shifted down):
+
+    ```none
+    [i, f_a, f_b, o, g] = W z[i, j] + U_a h[i-1, j] + U_b h[i, j-1] + b + V y
+    c[i, j] = sigmoid(f_a) * c[i-1, j] + sigmoid(f_b) * c[i, j-1]
+              + sigmoid(i) * tanh(g)
+    h[i, j] = sigmoid(o) * tanh(c[i, j])
     ```
 
     #### Example
@@ -71,7 +88,7 @@ class PixelRNN(AutoregressiveImageDistribution):
 
     Args:
       image_shape: `(H, W, C)`.
-      cell: "row_lstm" or "diagonal_bilstm".
+      cell: "row_lstm", "diagonal_bilstm" or "spatial_lstm".
       num_classes, conditional_shape, likelihood, num_logistic_mix, high, low,
         dtype, validate_args, name, input_encoding: see
         `AutoregressiveImageDistribution`.
@@ -85,6 +102,8 @@ class PixelRNN(AutoregressiveImageDistribution):
 
     [1]: Aaron van den Oord, Nal Kalchbrenner, Koray Kavukcuoglu. Pixel
          Recurrent Neural Networks. ICML 2016. https://arxiv.org/abs/1601.06759
+    [2]: Lucas Theis, Matthias Bethge. Generative Image Modeling Using
+         Spatial LSTMs. NeurIPS 2015. https://arxiv.org/abs/1506.03478
     """
 
     network_class = PixelRNNNetwork

@@ -22,6 +22,7 @@ from pixeldist.layers.shifted_conv2d_transpose import ShiftedConv2DTranspose
 from pixeldist.layers.shifted_window import ShiftedWindow
 from pixeldist.layers.skew import skew, unskew
 from pixeldist.layers.spatial_condition import SpatialCondition
+from pixeldist.layers.spatial_lstm import SpatialLSTM
 from pixeldist.layers.step_input import StepInput
 from pixeldist.layers.step_schedule import Schedule
 from pixeldist.layers.weight_normalization import WeightNormalization
@@ -43,6 +44,7 @@ __all__ = [
     "ShiftedConv2DTranspose",
     "ShiftedWindow",
     "SpatialCondition",
+    "SpatialLSTM",
     "StepInput",
     "WeightNormalization",
     "causal_conv_mask",

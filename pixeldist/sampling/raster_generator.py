@@ -170,42 +170,38 @@ class RasterGenerator:
             return self._naive(noise, condition, temperature, initial, first, end)
         images = initial
         first_row = first_pixel // width
-        if fast:
-            state = self.incremental_network.initial_state(tf.shape(initial)[0])
-            if first_pixel:  # the known pixels, before the bar
-                images, state = self._compiled(
-                    "_draw",
-                    noise,
-                    condition,
-                    temperature,
-                    images,
-                    state,
-                    tf.constant(0, tf.int32),
-                    first,
-                    first,
-                )
+        state = (
+            self.incremental_network.initial_state(tf.shape(initial)[0])
+            if fast
+            else None
+        )
+
+        def draw(images, start, stop):
+            """Raster indices `[start, stop)`, one compiled call."""
+            nonlocal state
+            start, stop = tf.constant(start, tf.int32), tf.constant(stop, tf.int32)
+            if not fast:
+                return self._naive(noise, condition, temperature, images, start, stop)
+            images, state = self._compiled(
+                "_draw",
+                noise,
+                condition,
+                temperature,
+                images,
+                state,
+                start,
+                stop,
+                first,
+            )
+            return images
+
+        if fast and first_pixel:  # the known pixels, before the bar
+            images = draw(images, 0, first_pixel)
         with tqdm(
             total=height - first_row, desc="sampling", unit="row", file=sys.stderr
         ) as bar:
             for row in range(first_row, height):
-                start = tf.constant(max(first_pixel, row * width), tf.int32)
-                stop = tf.constant((row + 1) * width, tf.int32)
-                if fast:
-                    images, state = self._compiled(
-                        "_draw",
-                        noise,
-                        condition,
-                        temperature,
-                        images,
-                        state,
-                        start,
-                        stop,
-                        first,
-                    )
-                else:
-                    images = self._naive(
-                        noise, condition, temperature, images, start, stop
-                    )
+                images = draw(images, max(first_pixel, row * width), (row + 1) * width)
                 bar.update(1)
         return images
 

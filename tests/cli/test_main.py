@@ -63,6 +63,20 @@ def test_train_writes_the_run_directory(trained_run):
         assert height == 10 * (2 * 66 + 2) + 9 * 10 and width > 2 * 66 + 2
 
 
+def test_train_spatial_lstm(tmp_path):
+    """`pixeldist train --model spatial_lstm`: a few steps, a finite score."""
+    out = str(tmp_path / "spatial_lstm")
+    argv = ["train", "--model", "spatial_lstm", "--epochs", "1", "--out", out]
+    argv += ["--max-steps-per-epoch", "3", "--classes", "0", "1"]
+    argv += ["--classifier-epochs", "0", *TINY]
+    assert main(argv) == 0
+    with open(os.path.join(out, "run.json")) as file:
+        assert json.load(file)["model"] == "spatial_lstm"
+    with open(os.path.join(out, "metrics.json")) as file:
+        assert 0.0 < json.load(file)["bits_per_dim"] < 8.0
+    assert os.path.isfile(os.path.join(out, "samples.png"))
+
+
 def test_train_resumes_from_the_last_completed_epoch(trained_run, tmp_path, capsys):
     run = str(tmp_path / "resumed")
     shutil.copytree(trained_run, run)

@@ -65,6 +65,7 @@ def test_round_trip_is_exact_for_every_model(case):
         ("pixelcnn_plus_plus", "logistic_mixture", 1),
         ("pixelrnn_row_lstm", "categorical", 3),
         ("pixelrnn_diagonal_bilstm", "logistic_mixture", 3),
+        ("pixelrnn_spatial_lstm", "categorical", 1),
     ],
 )
 def test_round_trip_is_exact_at_256_levels_for_data_and_noise(

@@ -14,11 +14,16 @@ from pixeldist.distributions.pixelcnn import PixelCNN
 from pixeldist.distributions.pixelrnn import PixelRNN
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
 from pixeldist.layers.row_lstm import RowLSTM
+from pixeldist.layers.spatial_lstm import SpatialLSTM
 from pixeldist.networks.pixelrnn_network import PixelRNNNetwork
 
 SHAPE = (3, 3, 1)
 TINY = dict(num_layers=2, num_filters=3)
-CELLS = {"row_lstm": RowLSTM, "diagonal_bilstm": DiagonalBiLSTM}
+CELLS = {
+    "row_lstm": RowLSTM,
+    "diagonal_bilstm": DiagonalBiLSTM,
+    "spatial_lstm": SpatialLSTM,
+}
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from harness import load_example
 from PIL import Image
 
 
-@pytest.mark.parametrize("cell", ["row_lstm", "diagonal_bilstm"])
+@pytest.mark.parametrize("cell", ["row_lstm", "diagonal_bilstm", "spatial_lstm"])
 def test_mnist_pixelrnn(cell, tmp_path):
     out = tmp_path / "grid.png"
     with tfds.testing.mock_data(num_examples=64):

@@ -7,9 +7,10 @@ from harness import perturb_weights, run_model_saving_test
 
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
 from pixeldist.layers.row_lstm import RowLSTM
+from pixeldist.layers.spatial_lstm import SpatialLSTM
 from pixeldist.networks.pixelrnn_network import PixelRNNNetwork
 
-CELLS = ["row_lstm", "diagonal_bilstm"]
+CELLS = ["row_lstm", "diagonal_bilstm", "spatial_lstm"]
 # (channels, groups): grey; RGB with one group (logistic mixture: no output of
 # a pixel sees any of its channels); RGB with R/G/B groups (categorical).
 COLOURS = [(1, 1), (3, 1), (3, 3)]
@@ -101,14 +102,27 @@ def _diagonal_blind_spot(height, width, channels, groups):
 
 @pytest.mark.parametrize(
     "cell, channels, groups",
-    [("row_lstm", 3, 3), ("diagonal_bilstm", 3, 1), ("diagonal_bilstm", 3, 3)],
+    [
+        ("row_lstm", 3, 3),
+        ("diagonal_bilstm", 3, 1),
+        ("diagonal_bilstm", 3, 3),
+        ("spatial_lstm", 1, 1),
+        ("spatial_lstm", 3, 1),
+        ("spatial_lstm", 3, 3),
+    ],
 )
 def test_autoregressive_by_gradients(cell, channels, groups):
-    """Two layers on a non-square image: no output sees its future, and the
+    """Two layers on a non-square image: no output sees its future, the
     Diagonal BiLSTM network sees all of its past but the last pixel of the
-    previous row from far left (see `_diagonal_blind_spot`)."""
+    previous row from far left (see `_diagonal_blind_spot`), and the spatial
+    LSTM network all of its past."""
     height, width = 4, 6
     network = _network(cell, (height, width, channels), groups)
+    if cell == "spatial_lstm":
+        # With zero biases, group g of the first pixel is a function of its
+        # channels < g alone, of one sign over all samples at some ReLUs: a
+        # fresh network can lose that dependence (seen: G on R at (0, 0)).
+        perturb_weights(network, 0.5)
     x = np.random.default_rng(1).uniform(-1, 1, (16, height, width, channels))
     depends = _dependencies(network, x.astype(np.float32), groups)
     allowed = _allowed(height, width, channels, groups)
@@ -116,6 +130,9 @@ def test_autoregressive_by_gradients(cell, channels, groups):
     if cell == "diagonal_bilstm":
         blind = _diagonal_blind_spot(height, width, channels, groups)
         np.testing.assert_array_equal(depends, allowed & ~blind)
+    if cell == "spatial_lstm":
+        np.testing.assert_array_equal(depends, allowed)
+        assert depends[1, 0, -1, 0, width - 1].all()  # up and to the far right
 
 
 def test_receptive_fields_of_the_two_cells():
@@ -150,7 +167,11 @@ def test_receptive_fields_of_the_two_cells():
 @pytest.mark.parametrize("cell", CELLS)
 def test_layers_and_shapes(cell):
     network = _network(cell, (3, 4, 3), 3, num_classes=5)
-    lstm = RowLSTM if cell == "row_lstm" else DiagonalBiLSTM
+    lstm = {
+        "row_lstm": RowLSTM,
+        "diagonal_bilstm": DiagonalBiLSTM,
+        "spatial_lstm": SpatialLSTM,
+    }[cell]
     assert sum(isinstance(layer, lstm) for layer in network.layers) == 2
     images = np.zeros((2, 3, 4, 3), np.float32)
     assert network([images, np.array([0, 4])]).shape == (2, 3, 4, 6)

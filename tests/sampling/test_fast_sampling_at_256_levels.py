@@ -33,6 +33,7 @@ MODELS = (
     "pixelcnn_plus_plus",
     "pixelrnn_row_lstm",
     "pixelrnn_diagonal_bilstm",
+    "pixelrnn_spatial_lstm",
     "pixelsnail",
 )
 CASES = [
