@@ -86,6 +86,17 @@ MODELS = {
             shape, cell="spatial_lstm", num_layers=2, num_filters=16
         )
     ),
+    "PixelSNAIL(num_blocks=2, num_resnet=1, num_filters=32, value_channels=32)": (
+        lambda shape: pixeldist.PixelSNAIL(
+            shape,
+            num_blocks=2,
+            num_resnet=1,
+            num_filters=32,
+            key_channels=16,
+            value_channels=32,
+            num_logistic_mix=5,
+        )
+    ),
     "ResidualPixelCNN (examples/own_architecture.py)": (
         lambda shape: _own_architecture()(shape)
     ),

@@ -11,6 +11,7 @@ MODEL_NAMES = (
     "row_lstm",
     "diagonal_bilstm",
     "spatial_lstm",
+    "pixelsnail",
 )
 
 
@@ -37,7 +38,8 @@ def build_distribution(
     """A pixeldist distribution for the command line's `--model` choice.
 
     `num_layers` means residual blocks (PixelCNN), gated layers (Gated
-    PixelCNN), resnet blocks per level (PixelCNN++) or LSTM layers (PixelRNN).
+    PixelCNN), resnet blocks per level (PixelCNN++), LSTM layers (PixelRNN)
+    or attention blocks (PixelSNAIL).
     `extra` keyword arguments go to the model's constructor (e.g.
     `use_weight_norm=False` for PixelCNN++).
     """
@@ -86,6 +88,18 @@ def build_distribution(
             likelihood=likelihood or "categorical",
             num_layers=2 if num_layers is None else num_layers,
             num_filters=num_filters or 16,
+            **common,
+        )
+    if model == "pixelsnail":
+        from pixeldist.distributions.pixelsnail import PixelSNAIL
+
+        return PixelSNAIL(
+            likelihood=likelihood or "logistic_mixture",
+            num_blocks=2 if num_layers is None else num_layers,
+            num_resnet=1,
+            num_filters=num_filters or 32,
+            key_channels=16,
+            value_channels=32,
             **common,
         )
     raise CommandError(

@@ -7,6 +7,7 @@ from pixeldist.distributions.gated_pixelcnn import GatedPixelCNN
 from pixeldist.distributions.pixelcnn import PixelCNN
 from pixeldist.distributions.pixelcnn_plus_plus import PixelCNNPlusPlus
 from pixeldist.distributions.pixelrnn import PixelRNN
+from pixeldist.distributions.pixelsnail import PixelSNAIL
 
 __all__ = [
     "AutoregressiveImageDistribution",
@@ -14,4 +15,5 @@ __all__ = [
     "PixelCNN",
     "PixelCNNPlusPlus",
     "PixelRNN",
+    "PixelSNAIL",
 ]

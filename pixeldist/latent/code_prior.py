@@ -13,6 +13,7 @@ PRIOR_MODELS = {
     "row_lstm": ("PixelRNN", {"cell": "row_lstm"}),
     "diagonal_bilstm": ("PixelRNN", {"cell": "diagonal_bilstm"}),
     "spatial_lstm": ("PixelRNN", {"cell": "spatial_lstm"}),
+    "pixelsnail": ("PixelSNAIL", {}),
 }
 
 
@@ -38,7 +39,8 @@ def code_prior(
     Args:
       vq_vae: a `VQVAE` (its `code_map_shape` and `num_codes` are used).
       model: "pixelcnn", "gated_pixelcnn", "pixelcnn_plus_plus", "row_lstm",
-        "diagonal_bilstm", "spatial_lstm", or a pixeldist distribution class.
+        "diagonal_bilstm", "spatial_lstm", "pixelsnail" (VQ-VAE-2's prior),
+        or a pixeldist distribution class.
       num_classes: for a class-conditional prior `p(k | y)`.
       conditional_shape: for a prior conditioned on a float vector or map
         (e.g. `TwoLevelVQVAE.bottom_condition_shape()` for the bottom codes

@@ -7,6 +7,7 @@ evaluation one raster position at a time, which
 
 from pixeldist.layers.cached_step import CachedStep
 from pixeldist.layers.causal_mask import causal_conv_mask, channel_group
+from pixeldist.layers.causal_self_attention import CausalSelfAttention
 from pixeldist.layers.concat_elu import ConcatELU
 from pixeldist.layers.conditional_bias import ConditionalBias
 from pixeldist.layers.diagonal_bilstm import DiagonalBiLSTM
@@ -28,6 +29,7 @@ from pixeldist.layers.weight_normalization import WeightNormalization
 
 __all__ = [
     "CachedStep",
+    "CausalSelfAttention",
     "ConcatELU",
     "ConditionalBias",
     "DiagonalBiLSTM",

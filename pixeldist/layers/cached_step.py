@@ -51,7 +51,11 @@ class CachedStep:
     times at one position (once per channel group of a pixel, always on the
     same incoming state), a row step again when a generation resumes in the
     middle of a row, and either again at a coarse position shared by several
-    image positions, and each time it returns the same values. Caches start
+    image positions, and each time it returns the same values. (A cache of
+    values that need a whole pixel, such as the keys and values of
+    `CausalSelfAttention`, which read the image there, is written one
+    position late: the step at p writes position p - 1 from the complete
+    caches of its inputs, again each time it runs.) Caches start
     as zeros and hold only finite values, so masked entries that meet
     unwritten ones contribute zero. Read caches with `StepInput.read` (a
     gather): under XLA a slice of a cache that the step then writes makes a

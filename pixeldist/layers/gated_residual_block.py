@@ -218,7 +218,12 @@ class GatedResidualBlock(keras.layers.Layer, CachedStep):
         def conv(layer, key, value):
             state[key] = write_cache(state[key], padding, value, row, col)
             cache = StepInput(
-                x.schedule, x.shape, x.dtype, cache=state[key], padding=padding
+                x.schedule,
+                x.shape,
+                x.dtype,
+                value=value,  # what a 1×1 kernel reads
+                cache=state[key],
+                padding=padding,
             )
             if col is None:
                 return layer.row_step(constants[key], (), row, cache)[0]

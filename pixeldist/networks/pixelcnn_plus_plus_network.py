@@ -182,28 +182,39 @@ class PixelCNNPlusPlusNetwork(ImageNetwork):
                 ul = deconv("down_right", horizontal, ul)
         assert not u_stack and not ul_stack, "every skip connection is consumed"
 
-        context = keras.layers.ELU(dtype=dtype)(ul)  # [N, H, W, F]
-        if num_channel_groups == 1:
-            outputs = NetworkInNetwork(num_outputs, **weight_norm)(context)
-        else:
-            # Channel c's outputs may read channels < c of their own pixel:
-            # mask A on the raw channels, mask B on the mixed features.
-            hidden = keras.layers.Add(dtype=dtype)(
-                [
-                    NetworkInNetwork(filters, **weight_norm)(context),
-                    MaskedConv2D(filters, 1, "A", num_channel_groups, dtype=dtype)(
-                        image
-                    ),
-                ]
-            )  # [N, H, W, F] in C groups
-            hidden = keras.layers.ELU(dtype=dtype)(hidden)
-            outputs = MaskedConv2D(
-                num_outputs, 1, "B", num_channel_groups, dtype=dtype
-            )(hidden)  # [N, H, W, num_outputs]
+        outputs = pixel_outputs(
+            ul, image, num_outputs, num_channel_groups, filters, weight_norm
+        )
 
         inputs = [image] if condition is None else [image, condition]
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self._keep_arguments(arguments)
+
+
+def pixel_outputs(
+    context, image, num_outputs: int, num_channel_groups: int, filters: int, weight_norm
+):
+    """The output layers on the horizontal stream `context [N, H, W, F]`:
+    `[N, H, W, num_outputs]`, ELU then a 1×1 `NetworkInNetwork`; with channel
+    groups, the masked 1×1 stack through which channel c's outputs read
+    channels < c of their own pixel in `image` (see the class docstring).
+    `weight_norm`: the keyword arguments of the weight-normalized layers."""
+    dtype = weight_norm.get("dtype")
+    context = keras.layers.ELU(dtype=dtype)(context)  # [N, H, W, F]
+    if num_channel_groups == 1:
+        return NetworkInNetwork(num_outputs, **weight_norm)(context)
+    # Channel c's outputs may read channels < c of their own pixel: mask A on
+    # the raw channels, mask B on the mixed features.
+    hidden = keras.layers.Add(dtype=dtype)(
+        [
+            NetworkInNetwork(filters, **weight_norm)(context),
+            MaskedConv2D(filters, 1, "A", num_channel_groups, dtype=dtype)(image),
+        ]
+    )  # [N, H, W, F] in C groups
+    hidden = keras.layers.ELU(dtype=dtype)(hidden)
+    return MaskedConv2D(num_outputs, 1, "B", num_channel_groups, dtype=dtype)(
+        hidden
+    )  # [N, H, W, num_outputs]
 
 
 def check_receptive_field(rows: int, cols: int) -> None:

@@ -39,6 +39,20 @@ def test_models_by_name_or_class(model, cls):
     assert type(prior) is cls and tuple(prior.event_shape) == (2, 2, 1)
 
 
+def test_pixelsnail_prior():
+    """VQ-VAE-2's prior: PixelSNAIL over one-hot codes."""
+    prior = code_prior(
+        _vq_vae(), "pixelsnail", num_blocks=1, num_resnet=0, num_filters=4,
+        key_channels=4, value_channels=4,
+    )  # fmt: skip
+    assert type(prior) is distributions.PixelSNAIL
+    assert (prior.likelihood, prior.input_encoding) == ("categorical", "one_hot")
+    perturb_weights(prior, 0.3)
+    code_maps = all_images((2, 2, 1), 0, 2)  # [81, 2, 2, 1]
+    total = float(tf.reduce_logsumexp(tf.cast(prior.log_prob(code_maps), tf.float64)))
+    assert abs(np.exp(total) - 1.0) < 1e-4
+
+
 def test_class_conditional_prior_normalizes_over_every_code_map():
     """exp(log_prob) over all 3^4 code maps of 2x2 with 3 codes sums to 1."""
     prior = code_prior(

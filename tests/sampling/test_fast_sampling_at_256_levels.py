@@ -34,6 +34,7 @@ MODELS = (
     "pixelrnn_row_lstm",
     "pixelrnn_diagonal_bilstm",
     "pixelrnn_spatial_lstm",
+    "pixelsnail",
 )
 CASES = [
     (model, likelihood, colour)
