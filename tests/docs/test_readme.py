@@ -40,9 +40,10 @@ def test_your_own_architecture_section_runs():
 def test_set_up_commands_match_ci():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install ".[test]" && python -m pytest -q' in readme
+    command = "python -m pytest -q -n 2"
+    assert f'pip install ".[test]" && {command}\n' in readme
     assert "pip install . && pixeldist train\n" in readme
-    assert 'pip install ".[test]"' in ci and "python -m pytest -q" in ci
+    assert 'pip install ".[test]"\n' in ci and f"{command}\n" in ci
 
 
 def test_lossless_compression_section_runs():
