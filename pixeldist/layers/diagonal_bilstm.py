@@ -20,7 +20,7 @@ from pixeldist.layers.lstm_gates import (
     lstm_update,
 )
 from pixeldist.layers.shifted_window import ShiftedWindow
-from pixeldist.layers.skew import skew, unskew
+from pixeldist.layers.skew import directions_as_columns, directions_from_columns
 from pixeldist.layers.step_schedule import Schedule
 
 NUM_DIRECTIONS = 2
@@ -136,7 +136,7 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         )
 
     def call(self, inputs, gate_bias=None):
-        _, height, width, _ = inputs.shape
+        width = inputs.shape[2]
         units = self.units
         num_gates = NUM_GATES * units
         # Masking here, not with a constraint, keeps every forward pass causal.
@@ -147,13 +147,8 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         if gate_bias is not None:  # [N, 1, 1, 4u], or [N, H, W, 4u] for a map
             left_to_right = left_to_right + gate_bias
             right_to_left = right_to_left + gate_bias  # before the flip
-        gates = ops.stack([left_to_right, ops.flip(right_to_left, axis=2)])
-        gates = skew(ops.reshape(gates, (-1, height, width, num_gates)))
-        skewed_width = width + height - 1
-        gates = ops.reshape(
-            gates, (NUM_DIRECTIONS, -1, height, skewed_width, num_gates)
-        )
-        columns = ops.transpose(gates, (3, 0, 1, 2, 4))  # [T, 2, N, H, 4u]
+        # [T = W + H - 1, 2, N, H, 4u]: the diagonals of both sweeps
+        columns = directions_as_columns(left_to_right, right_to_left)
         recurrent_kernel = ops.reshape(
             ops.cast(self.recurrent_kernel, self.compute_dtype),
             (NUM_DIRECTIONS, 2 * units, num_gates),
@@ -174,12 +169,10 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         # of the image are never read by a pixel inside it.
         zeros = ops.zeros_like(columns[0, ..., :units])  # [2, N, H, u]
         hidden, _ = tf.scan(step, columns, initializer=(zeros, zeros))
-        hidden = ops.transpose(hidden, (1, 2, 3, 0, 4))  # [2, N, H, T, u]
-        hidden = unskew(ops.reshape(hidden, (-1, height, skewed_width, units)), width)
-        hidden = ops.reshape(hidden, (NUM_DIRECTIONS, -1, height, width, units))
+        left_to_right, right_to_left = directions_from_columns(hidden, width)
         # Row i of the right-to-left sweep has seen row i to the right of each
         # pixel: shifted down one row, it brings only earlier rows.
-        return hidden[0] + ROW_ABOVE.pad(ops.flip(hidden[1], axis=2))  # [N, H, W, u]
+        return left_to_right + ROW_ABOVE.pad(right_to_left)  # [N, H, W, u]
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

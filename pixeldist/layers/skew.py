@@ -53,3 +53,27 @@ def unskew(x, width: int):
     x = ops.pad(x, [[0, 0], [0, height], [0, 0]])  # [B, H (W + H), F]
     x = ops.reshape(x, (-1, height, width + height, features))
     return x[:, :, :width]
+
+
+def directions_as_columns(left_to_right, right_to_left):
+    """Both sweeps' gate maps `[N, H, W, G]` as the columns of their skewed
+    maps, `[W + H - 1, 2, N, H, G]`, ready for one `tf.scan` over the
+    diagonals: the right-to-left map is flipped horizontally first, so that
+    both scans run left to right. Needs static `H`, `W` and `G`.
+    """
+    _, height, width, gates = left_to_right.shape
+    stacked = ops.stack([left_to_right, ops.flip(right_to_left, axis=2)])
+    skewed = skew(ops.reshape(stacked, (-1, height, width, gates)))
+    skewed = ops.reshape(skewed, (2, -1, height, width + height - 1, gates))
+    return ops.transpose(skewed, (3, 0, 1, 2, 4))  # [T, 2, N, H, G]
+
+
+def directions_from_columns(columns, width: int):
+    """Inverse of `directions_as_columns` for the scan's outputs `[W + H - 1,
+    2, N, H, u]`: `(left_to_right, right_to_left)`, each `[N, H, W, u]` in
+    image coordinates (the right-to-left one flipped back)."""
+    _, directions, _, height, units = columns.shape
+    skewed = ops.transpose(columns, (1, 2, 3, 0, 4))  # [2, N, H, T, u]
+    skewed = ops.reshape(skewed, (-1, height, width + height - 1, units))
+    maps = ops.reshape(unskew(skewed, width), (directions, -1, height, width, units))
+    return maps[0], ops.flip(maps[1], axis=2)

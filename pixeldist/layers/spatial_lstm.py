@@ -16,7 +16,7 @@ from pixeldist.layers.cached_step import (
 )
 from pixeldist.layers.causal_mask import causal_conv_mask
 from pixeldist.layers.shifted_window import ShiftedWindow
-from pixeldist.layers.skew import skew, unskew
+from pixeldist.layers.skew import directions_as_columns, directions_from_columns
 from pixeldist.layers.step_input import StepInput
 from pixeldist.layers.step_schedule import Schedule
 
@@ -226,7 +226,7 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
 
     def call(self, inputs, above_inputs=None, gate_bias=None):
         self._check_above_inputs(above_inputs)
-        _, height, width, _ = inputs.shape
+        width = inputs.shape[2]
         units = self.units
         num_gates = NUM_GATES * units
         gates = ops.matmul(inputs, self._masked_input_kernel())  # [N, H, W, 10u]
@@ -239,13 +239,8 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
         if gate_bias is not None:  # [N, 1, 1, 5u], or [N, H, W, 5u] for a map
             left_to_right = left_to_right + gate_bias
             right_to_left = right_to_left + gate_bias  # before the flip
-        gates = ops.stack([left_to_right, ops.flip(right_to_left, axis=2)])
-        gates = skew(ops.reshape(gates, (-1, height, width, num_gates)))
-        skewed_width = width + height - 1
-        gates = ops.reshape(
-            gates, (NUM_DIRECTIONS, -1, height, skewed_width, num_gates)
-        )
-        columns = ops.transpose(gates, (3, 0, 1, 2, 4))  # [T, 2, N, H, 5u]
+        # [T = W + H - 1, 2, N, H, 5u]: the diagonals of both sweeps
+        columns = directions_as_columns(left_to_right, right_to_left)
         recurrent_kernel = ops.reshape(
             ops.cast(self.recurrent_kernel, self.compute_dtype),
             (NUM_DIRECTIONS, 2 * units, num_gates),
@@ -264,18 +259,15 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
             return spatial_lstm_update(column_gates, cell_above, cell)
 
         # Outside the image the skewed gates are exactly 0 (every term is added
-        # before skewing), and with zero gates a cell is half the sum of its
-        # predecessors': the states left of the image stay 0, like zero
-        # padding. The states right of the image are never read by a pixel
-        # inside it.
+        # before skewing), and zero gates with zero predecessors give a zero
+        # state: the states left of the image stay 0, like zero padding. The
+        # states right of the image are never read by a pixel inside it.
         zeros = ops.zeros_like(columns[0, ..., :units])  # [2, N, H, u]
         hidden, _ = tf.scan(step, columns, initializer=(zeros, zeros))
-        hidden = ops.transpose(hidden, (1, 2, 3, 0, 4))  # [2, N, H, T, u]
-        hidden = unskew(ops.reshape(hidden, (-1, height, skewed_width, units)), width)
-        hidden = ops.reshape(hidden, (NUM_DIRECTIONS, -1, height, width, units))
+        left_to_right, right_to_left = directions_from_columns(hidden, width)
         # Row i of the right-to-left sweep has seen row i to the right of each
         # pixel: shifted down one row, it brings only earlier rows.
-        return hidden[0] + ROW_ABOVE.pad(ops.flip(hidden[1], axis=2))  # [N, H, W, u]
+        return left_to_right + ROW_ABOVE.pad(right_to_left)  # [N, H, W, u]
 
     def compute_output_shape(
         self, inputs_shape, above_inputs_shape=None, gate_bias_shape=None

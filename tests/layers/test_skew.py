@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pixeldist.layers.skew import skew, unskew
+from pixeldist.layers.skew import (
+    directions_as_columns,
+    directions_from_columns,
+    skew,
+    unskew,
+)
 
 SHAPES = [(3, 4), (4, 3), (1, 5), (5, 1), (1, 1), (4, 4)]
 
@@ -59,3 +64,24 @@ def test_unknown_batch_size_in_a_graph():
     )
     x = _random_map(3, 4, batch=5)
     np.testing.assert_array_equal(fn(x).numpy(), x)
+
+
+@pytest.mark.parametrize("height, width", [(3, 4), (4, 1), (1, 3)])
+def test_directions_round_trip_through_the_diagonal_columns(height, width):
+    """Column t of each direction holds that direction's diagonal t (the
+    right-to-left map read from the right), and the inverse gives both maps
+    back in image coordinates."""
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(2, 2, height, width, 3)).astype(np.float32)
+    left_to_right, right_to_left = maps
+    columns = np.asarray(directions_as_columns(left_to_right, right_to_left))
+    assert columns.shape == (width + height - 1, 2, 2, height, 3)
+    for i in range(height):
+        for j in range(width):
+            np.testing.assert_allclose(columns[i + j, 0, :, i], left_to_right[:, i, j])
+            np.testing.assert_allclose(
+                columns[i + j, 1, :, i], right_to_left[:, i, width - 1 - j]
+            )
+    back = directions_from_columns(columns, width)
+    np.testing.assert_allclose(back[0], left_to_right)
+    np.testing.assert_allclose(back[1], right_to_left)
