@@ -15,6 +15,7 @@ from pixeldist.layers.cached_step import (
 )
 from pixeldist.layers.lstm_gates import (
     NUM_GATES,
+    checked_units,
     gate_bias_initializer,
     gate_conv_mask,
     lstm_update,
@@ -101,17 +102,7 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
 
     def __init__(self, units: int, num_channel_groups: int = 1, **kwargs):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
-            raise ValueError(f"`units` must be an integer >= 1, got {units}.")
-        if int(num_channel_groups) != num_channel_groups or not (
-            1 <= num_channel_groups <= units
-        ):
-            raise ValueError(
-                "`num_channel_groups` must be an integer in [1, units], "
-                f"got {num_channel_groups}."
-            )
-        self.units = int(units)
-        self.num_channel_groups = int(num_channel_groups)
+        self.units, self.num_channel_groups = checked_units(units, num_channel_groups)
 
     def build(self, input_shape):
         in_channels = int(input_shape[-1])

@@ -31,6 +31,22 @@ from pixeldist.layers.causal_mask import causal_conv_mask
 NUM_GATES = 4
 
 
+def checked_units(units, num_channel_groups) -> tuple[int, int]:
+    """`(units, num_channel_groups)` of a PixelRNN LSTM layer as ints, after
+    checking `units >= 1` and `1 <= num_channel_groups <= units` (every R/G/B
+    group needs a unit)."""
+    if int(units) != units or units < 1:
+        raise ValueError(f"`units` must be an integer >= 1, got {units}.")
+    if int(num_channel_groups) != num_channel_groups or not (
+        1 <= num_channel_groups <= units
+    ):
+        raise ValueError(
+            "`num_channel_groups` must be an integer in [1, units], "
+            f"got {num_channel_groups}."
+        )
+    return int(units), int(num_channel_groups)
+
+
 def gate_conv_mask(
     kernel_size: tuple[int, int],
     in_channels: int,

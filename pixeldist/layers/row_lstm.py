@@ -17,6 +17,7 @@ from pixeldist.layers.cached_step import (
 )
 from pixeldist.layers.lstm_gates import (
     NUM_GATES,
+    checked_units,
     gate_bias_initializer,
     gate_conv_mask,
     lstm_update,
@@ -90,21 +91,11 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
-            raise ValueError(f"`units` must be an integer >= 1, got {units}.")
-        if int(num_channel_groups) != num_channel_groups or not (
-            1 <= num_channel_groups <= units
-        ):
-            raise ValueError(
-                "`num_channel_groups` must be an integer in [1, units], "
-                f"got {num_channel_groups}."
-            )
+        self.units, self.num_channel_groups = checked_units(units, num_channel_groups)
         if int(kernel_size) != kernel_size or kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(
                 f"`kernel_size` must be an odd integer, got {kernel_size}."
             )
-        self.units = int(units)
-        self.num_channel_groups = int(num_channel_groups)
         self.kernel_size = int(kernel_size)
         half = self.kernel_size // 2
         # Columns j - k//2 .. j: mask B hides the ones right of the pixel.

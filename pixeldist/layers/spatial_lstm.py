@@ -15,6 +15,7 @@ from pixeldist.layers.cached_step import (
     write_cache,
 )
 from pixeldist.layers.causal_mask import causal_conv_mask
+from pixeldist.layers.lstm_gates import checked_units
 from pixeldist.layers.shifted_window import ShiftedWindow
 from pixeldist.layers.skew import directions_as_columns, directions_from_columns
 from pixeldist.layers.step_input import StepInput
@@ -160,17 +161,7 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
 
     def __init__(self, units: int, num_channel_groups: int = 1, **kwargs):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
-            raise ValueError(f"`units` must be an integer >= 1, got {units}.")
-        if int(num_channel_groups) != num_channel_groups or not (
-            1 <= num_channel_groups <= units
-        ):
-            raise ValueError(
-                "`num_channel_groups` must be an integer in [1, units], "
-                f"got {num_channel_groups}."
-            )
-        self.units = int(units)
-        self.num_channel_groups = int(num_channel_groups)
+        self.units, self.num_channel_groups = checked_units(units, num_channel_groups)
 
     def build(self, inputs_shape, above_inputs_shape=None, gate_bias_shape=None):
         in_channels = int(inputs_shape[-1])
