@@ -53,7 +53,7 @@ def sample_with_cache(
     initial_images: tf.Tensor,
     first_pixel: int | tf.Tensor,
     scale_pixels: Callable[[tf.Tensor], tf.Tensor],
-    condition: tf.Tensor | None = None,
+    constants,
 ) -> tf.Tensor:
     """Generates images pixel by pixel in raster order with cached activations.
 
@@ -75,7 +75,9 @@ def sample_with_cache(
         kept (image completion), the rest is overwritten.
       first_pixel: raster index of the first pixel to draw.
       scale_pixels: pixel values `[N, C]` to the network's input range.
-      condition: the flattened condition `[N]` or `[N, d]`, or None.
+      constants: `network.prepare(condition)` for the flattened condition
+        `[N]` or `[N, d]` (or None): prepared outside the loop's graph, so
+        that a caller may run it in a plain graph and compile only the loop.
 
     Returns:
       `[N, H, W, C]` images of `initial_images.dtype` with integer values.
@@ -92,7 +94,7 @@ def sample_with_cache(
         0,
         height * width,
         scale_pixels,
-        condition,
+        constants,
         first_pixel,
     )
     return images
@@ -108,7 +110,7 @@ def draw_with_cache(
     start: int | tf.Tensor,
     stop: int | tf.Tensor,
     scale_pixels: Callable[[tf.Tensor], tf.Tensor],
-    condition: tf.Tensor | None = None,
+    constants,
     first_pixel: int | tf.Tensor = 0,
 ):
     """Steps through the pixels with raster index in `[start, stop)`, in
@@ -116,8 +118,8 @@ def draw_with_cache(
     earlier ones (image completion).
 
     May run in another graph than the earlier draws (one compiled call per
-    image row, for a progress bar): it prepares the network for `condition`
-    itself, and the state carries the rest.
+    image row, for a progress bar): `constants` and the state carry what
+    the earlier calls computed.
 
     A kept pixel goes through the same loop body as a drawn one, its draws
     replaced by its known values: one loop in the graph instead of a second
@@ -128,7 +130,7 @@ def draw_with_cache(
     only writes the known pixels.
 
     Args:
-      network, head, noise, temperature, scale_pixels, condition: as for
+      network, head, noise, temperature, scale_pixels, constants: as for
         `sample_with_cache`.
       images: `[N, H, W, C]` canvas holding every pixel before
         `max(start, first_pixel)`.
@@ -142,7 +144,6 @@ def draw_with_cache(
       `(images, state)`: the canvas with the new pixels, and the caches for a
       `draw_with_cache` from `stop`.
     """
-    constants = network.prepare(condition)
     _, height, width, channels = images.shape
     groups = head.num_channel_groups
     batch = tf.shape(images)[0]

@@ -74,8 +74,12 @@ class RasterGenerator:
         self._distribution = distribution
         self._incremental_network = None
         self._incremental_network_built = False
+        self._constants_spec = None
         self._jit_compile = sampler_jit_compile()
         self._trace_cached_samplers()
+        self._prepare = tf.function(
+            self._prepare, reduce_retracing=True, autograph=False
+        )
         # No autograph: the loops are written as `tf.while_loop`s, and
         # converting every function they call took most of the tracing.
         self._naive = tf.function(self._naive, reduce_retracing=True, autograph=False)
@@ -161,10 +165,11 @@ class RasterGenerator:
         height, width, _ = self._distribution.image_shape
         fast = method == "fast" and self.incremental_network is not None
         first = tf.constant(first_pixel, tf.int32)
+        constants = self._prepared(condition) if fast else None
         if not progress:
             if fast:
                 return self._compiled(
-                    "_fast", noise, condition, temperature, initial, first
+                    "_fast", noise, constants, temperature, initial, first
                 )
             end = tf.constant(height * width, tf.int32)
             return self._naive(noise, condition, temperature, initial, first, end)
@@ -185,7 +190,7 @@ class RasterGenerator:
             images, state = self._compiled(
                 "_draw",
                 noise,
-                condition,
+                constants,
                 temperature,
                 images,
                 state,
@@ -205,6 +210,26 @@ class RasterGenerator:
                 bar.update(1)
         return images
 
+    def _prepared(self, condition):
+        """The network's constants for `condition` (`IncrementalNetwork.
+        prepare`: effective kernels, conditional terms), from a plain graph
+        traced once for any batch size.
+
+        They run once per generation, so XLA would gain nothing on them, but
+        compiling them was about 40% of the sampler's kernels (one per
+        weight-normalized kernel and more); the compiled loop takes them as
+        arguments instead."""
+        concrete = self._prepare.get_concrete_function(*_any_batch_size((condition,)))
+        if self._constants_spec is None:
+            self._constants_spec = tf.nest.map_structure(
+                lambda t: t if t is None else tf.TensorSpec(t.shape, t.dtype),
+                concrete.structured_outputs,
+            )
+        return self._prepare(condition)
+
+    def _prepare(self, condition):
+        return self.incremental_network.prepare(condition)
+
     def _compiled(self, name, *args):
         """`self.<name>(*args)`, traced for any batch size, with the
         persistent compilation cache checked before (entries with a wrong
@@ -213,7 +238,9 @@ class RasterGenerator:
         compiled again."""
         # One trace for every batch size: calls with other sizes, labels,
         # temperatures or seeds reuse it.
-        getattr(self, name).get_concrete_function(*_any_batch_size(args))
+        specs = _any_batch_size(args[:1]) + (self._constants_spec,)
+        specs += _any_batch_size(args[2:])
+        getattr(self, name).get_concrete_function(*specs)
         if not (self._jit_compile and tf.executing_eagerly()):
             return getattr(self, name)(*args)
         compilation_cache.check_once()
@@ -230,7 +257,7 @@ class RasterGenerator:
     def _canvas(self, images):
         return tf.ensure_shape(images, [None, *self._distribution.image_shape])
 
-    def _fast(self, noise, condition, temperature, initial, first_pixel):
+    def _fast(self, noise, constants, temperature, initial, first_pixel):
         """The cached sampler, in one (XLA-compiled) graph: no value checks
         inside (they cannot raise under XLA)."""
         dist = self._distribution
@@ -242,11 +269,11 @@ class RasterGenerator:
             self._canvas(initial),
             first_pixel,
             dist._scale_images,
-            condition,
+            constants,
         )
 
     def _draw(
-        self, noise, condition, temperature, images, state, start, stop, first_pixel
+        self, noise, constants, temperature, images, state, start, stop, first_pixel
     ):
         """`(images, state)` after raster indices `[start, stop)` (those from
         `first_pixel` on drawn), from the caches `state` of the pixels before
@@ -262,7 +289,7 @@ class RasterGenerator:
             start,
             stop,
             dist._scale_images,
-            condition,
+            constants,
             first_pixel,
         )
 
