@@ -93,11 +93,39 @@ def write_at(buffer: tf.Tensor, position, values: tf.Tensor) -> tf.Tensor:
     `values` is `[N, *S[len(position):], D]`. One scatter (an in-place
     update under XLA), so caches can be written at loop-tensor positions.
     """
-    batch = tf.shape(values)[0]
-    indices = tf.stack(
-        [tf.range(batch)] + [tf.fill([batch], index) for index in position], axis=1
-    )  # [N, 1 + len(position)]
+    first = tf.stack([0, *position])  # [1 + len(position)]
+    indices = _batch_indices(values, len(position)) + first  # [N, 1 + len(position)]
     return tf.tensor_scatter_nd_update(buffer, indices, values)
+
+
+#: The graph collection holding `{k: [N, 1 + k] indices}` of the batch.
+_BATCH_INDICES = "pixeldist_batch_indices"
+
+
+def _batch_indices(values: tf.Tensor, k: int) -> tf.Tensor:
+    """`[N, 1 + k]` int32, row n `(n, 0, .., 0)`, for `values [N, ...]`.
+
+    A step's graph is traced op by op (about 0.3 ms each on a CPU, and as
+    much again to hand to XLA), and a sampler writes a few dozen caches at
+    every step, all with the generation's batch: so these are made once per
+    graph and k. (A write with another batch in the same graph fails: the
+    scatter's indices and values disagree in their first dimension.)
+    """
+    if tf.executing_eagerly():
+        return _new_batch_indices(values, k)
+    # A graph collection lives and dies with its graph.
+    collection = tf.compat.v1.get_default_graph().get_collection_ref(_BATCH_INDICES)
+    if not collection:
+        collection.append({})
+    per_graph = collection[0]
+    if k not in per_graph:
+        per_graph[k] = _new_batch_indices(values, k)
+    return per_graph[k]
+
+
+def _new_batch_indices(values, k):
+    batch = tf.range(tf.shape(values)[0])[:, None]  # [N, 1]
+    return tf.pad(batch, [[0, 0], [0, k]])
 
 
 def new_cache(batch_size, shape, padding, dtype) -> tf.Tensor:
@@ -136,7 +164,11 @@ def term_at(term: tf.Tensor, row, col=None) -> tf.Tensor:
 def matmul_window(window: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     """`window [N, ...]` flattened times `kernel [K, F]` (a kernel reshaped
     to `[rows · cols · C, F]`), `[N, F]`: a correlation at one position."""
-    flat = tf.reshape(window, [tf.shape(window)[0], -1])
+    size = window.shape[1:].num_elements()
+    if size is None:
+        flat = tf.reshape(window, [tf.shape(window)[0], -1])
+    else:  # one op fewer per step (steps are traced op by op)
+        flat = tf.reshape(window, [-1, size])
     return tf.matmul(tf.cast(flat, kernel.dtype), kernel)
 
 

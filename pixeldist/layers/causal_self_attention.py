@@ -277,8 +277,7 @@ class CausalSelfAttention(keras.layers.Layer, CachedStep):
         # at p = 1 writes it again before any query reads it.
         inputs = [features] if source is None else [features, source]
         earlier = [
-            x.read(previous // self.width, 1, previous % self.width, 1)[:, 0, 0]
-            for x in inputs
+            x.read_at(previous // self.width, previous % self.width) for x in inputs
         ]  # [N, F], [N, S]
         kernel, bias = constants["key_value"]
         key_value = tf.matmul(with_coordinates(earlier, previous), kernel) + bias

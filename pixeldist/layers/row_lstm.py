@@ -192,7 +192,7 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         if x.schedule != Schedule.ROW:
             return None, (states, row_gates)
         gates = row_gates + correlate_row(self.input_window.row(x, row), input_kernel)
-        cells = cache.read(row - 1, 1, 0, x.shape[1])[:, 0, :, self.units :]
+        cells = cache.read_row(row - 1, 0, x.shape[1])[..., self.units :]
         hidden, cell = lstm_update(gates, cells)  # [N, W, u] each
         states = write_cache(
             states, self.state_window.cache_padding, tf.concat([hidden, cell], -1), row
@@ -208,7 +208,7 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         cache = cache_input(
             states, self.state_window.cache_padding, (*x.shape[:2], None)
         )
-        above = cache.read(row - 1, 1, col, 1)[:, 0, 0]  # [N, 2u]: (row - 1, col)
+        above = cache.read_at(row - 1, col)  # [N, 2u]: (row - 1, col)
         hidden, cell = lstm_update(gates, above[:, self.units :])  # [N, u] each
         new = tf.concat([hidden, cell], axis=-1)
         states = write_cache(states, self.state_window.cache_padding, new, row, col)

@@ -121,7 +121,8 @@ class ShiftedWindow:
         if self.reads_current_position_only:
             return x.value[:, None, None]
         s, t = self.strides
-        return x.read(s * i - self.top, self.rows, t * j - self.left, self.cols)
+        top, left = _affine(i, s, -self.top), _affine(j, t, -self.left)
+        return x.read(top, self.rows, left, self.cols)
 
     def row(self, x, i):
         """The windows of output row `i`, `[N, rows, t (W_out - 1) + cols, C]`:
@@ -131,5 +132,12 @@ class ShiftedWindow:
         s, t = self.strides
         width = self.output_size(*x.shape[:2])[1]
         return x.read(
-            s * i - self.top, self.rows, -self.left, t * (width - 1) + self.cols
+            _affine(i, s, -self.top), self.rows, -self.left, t * (width - 1) + self.cols
         )
+
+
+def _affine(index, stride: int, offset: int):
+    """`stride * index + offset`, without an op for stride 1 or offset 0
+    (steps are traced op by op)."""
+    index = index if stride == 1 else stride * index
+    return index if offset == 0 else index + offset

@@ -324,7 +324,7 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
         previous = cache_input(state["right_to_left"], (1, 0, 0), x.shape)
         inputs = tf.cast(ROW_ABOVE.row(x, row)[:, 0], dtype)  # [N, W, F]
         # [h | c] of row - 2 (row -1: the zeros above the image), [N, W, 2u]
-        above = previous.read(tf.maximum(row - 2, -1), 1, 0, width)[:, 0]
+        above = previous.read_row(tf.maximum(row - 2, -1), 0, width)
         gates = tf.matmul(inputs, input_kernel) + bias
         gates = gates + tf.matmul(above[..., :u], above_recurrent)  # [N, W, 5u]
         if above_kernel is not None:
@@ -362,8 +362,8 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
         kernel, bias = constants["left_to_right"]
         u = self.units
         states = cache_input(state["left_to_right"], (1, 1, 0), x.shape)
-        left = states.read(row, 1, col - 1, 1)[:, 0, 0]  # [N, 2u] at (row, col - 1)
-        above = states.read(row - 1, 1, col, 1)[:, 0, 0]  # (row - 1, col)
+        left = states.read_at(row, col - 1)  # [N, 2u] at (row, col - 1)
+        above = states.read_at(row - 1, col)  # (row - 1, col)
         window = tf.concat(
             [tf.cast(x.value, kernel.dtype), above[:, :u], left[:, :u]], -1
         )
@@ -376,7 +376,7 @@ class SpatialLSTM(keras.layers.Layer, CachedStep):
             state["left_to_right"], (1, 1, 0), tf.concat([hidden, cell], -1), row, col
         )
         right_to_left = cache_input(state["right_to_left"], (1, 0, 0), x.shape)
-        output = hidden + right_to_left.read(row - 1, 1, col, 1)[:, 0, 0, :u]
+        output = hidden + right_to_left.read_at(row - 1, col)[:, :u]
         return output, {**state, "left_to_right": left_to_right}
 
     def get_config(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import tensorflow as tf
 
 from pixeldist.layers.step_schedule import Schedule
@@ -66,11 +67,45 @@ class StepInput:
     def read(self, top, rows: int, left, cols: int) -> tf.Tensor:
         """Rows `top .. top + rows - 1`, columns `left .. left + cols - 1` of
         the cache, `[N, rows, cols, D]`."""
-        if self.cache is None:
-            raise RuntimeError("This input has no cache: `keep` a window first.")
-        above, before, _ = self.padding
+        above, before, _ = self._cache_padding()
         # Gathers, not a slice: under XLA a dynamic slice of a loop-carried
         # cache that the same step then updates makes XLA copy the whole cache
         # at every step; gathers keep the update in place (and are faster).
-        window = tf.gather(self.cache, top + above + tf.range(rows), axis=1)
-        return tf.gather(window, left + before + tf.range(cols), axis=2)
+        window = tf.gather(self.cache, _span(top, above, rows), axis=1)
+        return tf.gather(window, _span(left, before, cols), axis=2)
+
+    def read_row(self, row, left, cols: int) -> tf.Tensor:
+        """Columns `left .. left + cols - 1` of row `row`, `[N, cols, D]`."""
+        above, before, _ = self._cache_padding()
+        line = tf.gather(self.cache, _offset(row, above), axis=1)  # [N, W', D]
+        return tf.gather(line, _span(left, before, cols), axis=1)
+
+    def read_at(self, row, col) -> tf.Tensor:
+        """The value at `(row, col)`, `[N, D]`."""
+        above, before, _ = self._cache_padding()
+        line = tf.gather(self.cache, _offset(row, above), axis=1)  # [N, W', D]
+        return tf.gather(line, _offset(col, before), axis=1)
+
+    def _cache_padding(self):
+        if self.cache is None:
+            raise RuntimeError("This input has no cache: `keep` a window first.")
+        return self.padding
+
+
+# A step's graph is traced op by op (about 0.3 ms each on a CPU, and as much
+# again to hand to XLA): index arithmetic folds Python integers into one
+# constant instead of an op per term.
+
+
+def _offset(index, offset: int):
+    """`index + offset` for a scalar tensor or int index: no op for 0."""
+    return index if offset == 0 else index + offset
+
+
+def _span(start, offset: int, size: int):
+    """`start + offset + [0, 1, .., size - 1]`: a constant for an int
+    `start`, else one addition."""
+    span = np.arange(offset, offset + size, dtype=np.int32)
+    if isinstance(start, (int, np.integer)):
+        return span + start
+    return start + span

@@ -380,8 +380,8 @@ class _Time:
         i, j = record.at(self.row, self.col)
         cache = cache_input(self.buffers[record.key], record.padding, record.shape)
         if j is None:
-            return cache.read(i, 1, 0, record.shape[1])[:, 0]
-        return cache.read(i, 1, j, 1)[:, 0, 0]
+            return cache.read_row(i, 0, record.shape[1])
+        return cache.read_at(i, j)
 
     def value_of(self, tensors):
         """Maps a call argument to its value at this time (position-wise)."""
