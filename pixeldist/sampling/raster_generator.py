@@ -88,6 +88,7 @@ class RasterGenerator:
         """(Re)makes the `tf.function`s of the cached sampler: new functions
         compile anew (TensorFlow remembers a failed compilation of a
         function for the life of the process)."""
+        self._traced = set()
         for name in ("_fast", "_draw"):
             compiled = tf.function(
                 getattr(type(self), name).__get__(self),
@@ -215,12 +216,16 @@ class RasterGenerator:
         prepare`: effective kernels, conditional terms), from a plain graph
         traced once for any batch size.
 
-        They run once per generation, so XLA would gain nothing on them, but
-        compiling them was about 40% of the sampler's kernels (one per
-        weight-normalized kernel and more); the compiled loop takes them as
-        arguments instead."""
-        concrete = self._prepare.get_concrete_function(*_any_batch_size((condition,)))
+        They are computed once per generation, so XLA would gain nothing on
+        them, but compiling them was about 40% of the sampler's XLA kernels;
+        the compiled loops take them as arguments instead. (Calling the
+        plain graph from inside the compiled one's caller graph instead
+        would run TensorFlow's graph optimizer over the loops too, about
+        0.3 s at a first call.)"""
         if self._constants_spec is None:
+            concrete = self._prepare.get_concrete_function(
+                *_any_batch_size((condition,))
+            )
             self._constants_spec = tf.nest.map_structure(
                 lambda t: t if t is None else tf.TensorSpec(t.shape, t.dtype),
                 concrete.structured_outputs,
@@ -237,10 +242,13 @@ class RasterGenerator:
         entry that TensorFlow cannot parse anyway is deleted and the program
         compiled again."""
         # One trace for every batch size: calls with other sizes, labels,
-        # temperatures or seeds reuse it.
-        specs = _any_batch_size(args[:1]) + (self._constants_spec,)
-        specs += _any_batch_size(args[2:])
-        getattr(self, name).get_concrete_function(*specs)
+        # temperatures or seeds reuse it (traced once: the specs of the
+        # ~100 constants take a few ms to match at every call).
+        if name not in self._traced:
+            specs = _any_batch_size(args[:1]) + (self._constants_spec,)
+            specs += _any_batch_size(args[2:])
+            getattr(self, name).get_concrete_function(*specs)
+            self._traced.add(name)
         if not (self._jit_compile and tf.executing_eagerly()):
             return getattr(self, name)(*args)
         compilation_cache.check_once()

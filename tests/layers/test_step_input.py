@@ -1,0 +1,61 @@
+"""`StepInput` reads and `write_at`: the index arithmetic of every cached step."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from pixeldist.layers.cached_step import write_at
+from pixeldist.layers.step_input import StepInput
+
+PADDING = (2, 1, 1)  # above, left, right
+
+
+def _input(cache):
+    return StepInput(None, (3, 4, 2), tf.float32, cache=cache, padding=PADDING)
+
+
+def _cache():
+    above, left, right = PADDING
+    values = np.arange(2 * (above + 3) * (left + 4 + right) * 2, dtype=np.float32)
+    return values.reshape(2, above + 3, left + 4 + right, 2)
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("row, col", [(0, 0), (2, 3), (-1, 0), (-1, 4)])
+def test_reads_index_the_cache_in_the_inputs_coordinates(as_tensor, row, col):
+    cache = _cache()
+    x = _input(tf.constant(cache))
+    index = tf.constant if as_tensor else int
+    above, left, _ = PADDING
+    expected = cache[:, above + row - 1 : above + row + 1, left + col - 1 : left + col]
+    window = x.read(index(row - 1), 2, index(col - 1), 1)
+    np.testing.assert_array_equal(window, expected)
+    np.testing.assert_array_equal(
+        x.read_at(index(row), index(col)), cache[:, above + row, left + col]
+    )
+    np.testing.assert_array_equal(
+        x.read_row(index(row), -1, 3), cache[:, above + row, left - 1 : left + 2]
+    )
+
+
+def test_a_read_without_a_cache_says_so():
+    x = StepInput(None, (3, 4, 2), tf.float32)
+    with pytest.raises(RuntimeError, match="no cache"):
+        x.read_at(0, 0)
+
+
+@pytest.mark.parametrize("eager", [True, False])
+def test_writes_in_one_graph_share_the_batch_indices(eager):
+    def write_twice(buffer, pixel, line, row, col):
+        buffer = write_at(buffer, (row, col), pixel)  # [N, D] at (row, col)
+        return write_at(buffer, (row + 1,), line)  # [N, W, D] at row + 1
+
+    function = write_twice if eager else tf.function(write_twice, autograph=False)
+    buffer = tf.zeros([3, 4, 5, 2])
+    pixel = tf.reshape(tf.range(6, dtype=tf.float32), [3, 2]) + 1
+    line = tf.fill([3, 5, 2], -1.0)
+    written = function(buffer, pixel, line, tf.constant(1), tf.constant(2)).numpy()
+    expected = np.zeros([3, 4, 5, 2], np.float32)
+    expected[:, 1, 2] = pixel
+    expected[:, 2] = -1
+    np.testing.assert_array_equal(written, expected)
