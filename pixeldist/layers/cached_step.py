@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from pixeldist.layers.once_per_graph import once_per_graph
 from pixeldist.layers.step_input import StepInput
 
 
@@ -86,46 +87,37 @@ class CachedStep:
         raise NotImplementedError
 
 
-def write_at(buffer: tf.Tensor, position, values: tf.Tensor) -> tf.Tensor:
-    """`buffer [N, *S, D]` with `buffer[:, *position] = values`.
+def write_at(buffer: tf.Tensor, position, values: tf.Tensor, offsets=None) -> tf.Tensor:
+    """`buffer [N, *S, D]` with `buffer[:, *(position + offsets)] = values`.
 
-    `position` holds one scalar index per leading dimension of `S`;
-    `values` is `[N, *S[len(position):], D]`. One scatter (an in-place
-    update under XLA), so caches can be written at loop-tensor positions.
+    `position` holds one scalar index per leading dimension of `S`, and
+    `offsets` (zeros by default) as many ints; `values` is
+    `[N, *S[len(position):], D]`. One scatter (an in-place update under
+    XLA), so caches can be written at loop-tensor positions.
     """
+    offsets = tuple(offsets or (0,) * len(position))
     first = tf.stack([0, *position])  # [1 + len(position)]
-    indices = _batch_indices(values, len(position)) + first  # [N, 1 + len(position)]
-    return tf.tensor_scatter_nd_update(buffer, indices, values)
+    return tf.tensor_scatter_nd_update(
+        buffer, _batch_indices(values, offsets) + first, values
+    )
 
 
-#: The graph collection holding `{k: [N, 1 + k] indices}` of the batch.
-_BATCH_INDICES = "pixeldist_batch_indices"
+def _batch_indices(values: tf.Tensor, offsets: tuple[int, ...]) -> tf.Tensor:
+    """`[N, 1 + k]` int32, row n `(n, *offsets)`, for `values [N, ...]`.
 
-
-def _batch_indices(values: tf.Tensor, k: int) -> tf.Tensor:
-    """`[N, 1 + k]` int32, row n `(n, 0, .., 0)`, for `values [N, ...]`.
-
-    A step's graph is traced op by op (about 0.3 ms each on a CPU, and as
-    much again to hand to XLA), and a sampler writes a few dozen caches at
-    every step, all with the generation's batch: so these are made once per
-    graph and k. (A write with another batch in the same graph fails: the
-    scatter's indices and values disagree in their first dimension.)
+    A sampler writes a few dozen caches at every step, all with the
+    generation's batch: so these are made once per graph and offsets. (A
+    write with another batch in the same graph fails: the scatter's indices
+    and values disagree in their first dimension.)
     """
-    if tf.executing_eagerly():
-        return _new_batch_indices(values, k)
-    # A graph collection lives and dies with its graph.
-    collection = tf.compat.v1.get_default_graph().get_collection_ref(_BATCH_INDICES)
-    if not collection:
-        collection.append({})
-    per_graph = collection[0]
-    if k not in per_graph:
-        per_graph[k] = _new_batch_indices(values, k)
-    return per_graph[k]
+    return once_per_graph(
+        ("batch_indices", offsets), lambda: _new_batch_indices(values, offsets)
+    )
 
 
-def _new_batch_indices(values, k):
+def _new_batch_indices(values, offsets):
     batch = tf.range(tf.shape(values)[0])[:, None]  # [N, 1]
-    return tf.pad(batch, [[0, 0], [0, k]])
+    return tf.pad(batch, [[0, 0], [0, len(offsets)]]) + [0, *offsets]
 
 
 def new_cache(batch_size, shape, padding, dtype) -> tf.Tensor:
@@ -142,8 +134,8 @@ def write_cache(cache, padding, value, row, col=None) -> tf.Tensor:
     value = tf.cast(value, cache.dtype)
     if col is None:
         value = tf.pad(value, [[0, 0], [left, right], [0, 0]])
-        return write_at(cache, (above + row,), value)
-    return write_at(cache, (above + row, left + col), value)
+        return write_at(cache, (row,), value, (above,))
+    return write_at(cache, (row, col), value, (above, left))
 
 
 def cache_input(cache, padding, shape) -> StepInput:

@@ -121,7 +121,7 @@ class ShiftedWindow:
         if self.reads_current_position_only:
             return x.value[:, None, None]
         s, t = self.strides
-        top, left = _affine(i, s, -self.top), _affine(j, t, -self.left)
+        top, left = (_scaled(i, s), -self.top), (_scaled(j, t), -self.left)
         return x.read(top, self.rows, left, self.cols)
 
     def row(self, x, i):
@@ -131,13 +131,10 @@ class ShiftedWindow:
             return x.value[:, None]
         s, t = self.strides
         width = self.output_size(*x.shape[:2])[1]
-        return x.read(
-            _affine(i, s, -self.top), self.rows, -self.left, t * (width - 1) + self.cols
-        )
+        top, cols = (_scaled(i, s), -self.top), t * (width - 1) + self.cols
+        return x.read(top, self.rows, -self.left, cols)
 
 
-def _affine(index, stride: int, offset: int):
-    """`stride * index + offset`, without an op for stride 1 or offset 0
-    (steps are traced op by op)."""
-    index = index if stride == 1 else stride * index
-    return index if offset == 0 else index + offset
+def _scaled(index, stride: int):
+    """`stride * index`, without an op for stride 1 (steps are traced op by op)."""
+    return index if stride == 1 else stride * index

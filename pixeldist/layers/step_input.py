@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
+from pixeldist.layers.once_per_graph import once_per_graph
 from pixeldist.layers.step_schedule import Schedule
 
 
@@ -66,8 +67,12 @@ class StepInput:
 
     def read(self, top, rows: int, left, cols: int) -> tf.Tensor:
         """Rows `top .. top + rows - 1`, columns `left .. left + cols - 1` of
-        the cache, `[N, rows, cols, D]`."""
+        the cache, `[N, rows, cols, D]`. `top` and `left` are ints, scalar
+        tensors, or pairs `(tensor, int)` that mean their sum (the steps of
+        one graph then share the index arithmetic of one tensor)."""
         above, before, _ = self._cache_padding()
+        (top, top_offset), (left, left_offset) = _pair(top), _pair(left)
+        above, before = above + top_offset, before + left_offset
         # Gathers, not a slice: under XLA a dynamic slice of a loop-carried
         # cache that the same step then updates makes XLA copy the whole cache
         # at every step; gathers keep the update in place (and are faster).
@@ -94,12 +99,19 @@ class StepInput:
 
 # A step's graph is traced op by op (about 0.3 ms each on a CPU, and as much
 # again to hand to XLA): index arithmetic folds Python integers into one
-# constant instead of an op per term.
+# constant, and the steps of one graph share it (`once_per_graph`).
+
+
+def _pair(index):
+    """`(index, 0)`, or the pair `(tensor, int)` itself."""
+    return index if isinstance(index, tuple) else (index, 0)
 
 
 def _offset(index, offset: int):
     """`index + offset` for a scalar tensor or int index: no op for 0."""
-    return index if offset == 0 else index + offset
+    if offset == 0 or isinstance(index, (int, np.integer)):
+        return index + offset
+    return once_per_graph(("offset", index.ref(), offset), lambda: index + offset)
 
 
 def _span(start, offset: int, size: int):
@@ -108,4 +120,4 @@ def _span(start, offset: int, size: int):
     span = np.arange(offset, offset + size, dtype=np.int32)
     if isinstance(start, (int, np.integer)):
         return span + start
-    return start + span
+    return once_per_graph(("span", start.ref(), offset, size), lambda: start + span)

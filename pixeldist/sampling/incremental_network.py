@@ -85,7 +85,13 @@ class _Tensor:
         """Image position `(row, col)` (or row) in this tensor's coordinates."""
         if self.factors is None:  # a constant broadcast over the image
             return 0, 0
-        return row // self.factors[0], None if col is None else col // self.factors[1]
+        return _divided(row, self.factors[0]), _divided(col, self.factors[1])
+
+
+def _divided(index, factor: int):
+    """`index // factor` (None for None), without an op for factor 1: a step
+    is traced op by op, and most tensors are at the image's resolution."""
+    return index if index is None or factor == 1 else index // factor
 
 
 @dataclasses.dataclass
@@ -313,7 +319,7 @@ class IncrementalNetwork:
                 results = _call_position_wise(node.layer, args, kwargs)
             else:
                 args, kwargs = node.arguments.convert(time.input_of(self._tensors))
-                i, j = node.outputs[0].at(time.row, time.col)
+                i, j = time.at(node.outputs[0])
                 constants, state = time.constants[node.key], time.layers[node.key]
                 if schedule == Schedule.ROW:
                     results, state = node.layer.row_step(
@@ -347,6 +353,14 @@ class _Time:
         self.buffers = dict(state["buffers"])
         self.layers = dict(state["layers"])
         self.values: dict[str, tf.Tensor] = {}
+        self._positions: dict = {}
+
+    def at(self, record: _Tensor):
+        """This time's position `(row, col)` in `record`'s coordinates, made
+        once per resolution (a step is traced op by op)."""
+        if record.factors not in self._positions:
+            self._positions[record.factors] = record.at(self.row, self.col)
+        return self._positions[record.factors]
 
     @property
     def state(self) -> dict:
@@ -355,7 +369,7 @@ class _Time:
     def write(self, record: _Tensor, value) -> _Time:
         """Writes `record`'s value at this time into its cache, if it has one."""
         if record.padding is not None:
-            i, j = record.at(self.row, self.col)
+            i, j = self.at(record)
             self.buffers[record.key] = write_cache(
                 self.buffers[record.key], record.padding, value, i, j
             )
@@ -368,7 +382,7 @@ class _Time:
             value = self.constants[record.key]
             if len(record.shape) != 3:  # not a feature map: the condition
                 return value
-            i, j = record.at(self.row, self.col)
+            i, j = self.at(record)
             value = value[:, i]  # [N, W_l, D] (W_l = 1: broadcast over the row)
             return value if j is None else value[:, j]  # [N, D]
         if record.key in self.values:
@@ -377,7 +391,7 @@ class _Time:
             self.col is None and record.schedule == Schedule.POSITION
         ):
             return None
-        i, j = record.at(self.row, self.col)
+        i, j = self.at(record)
         cache = cache_input(self.buffers[record.key], record.padding, record.shape)
         if j is None:
             return cache.read_row(i, 0, record.shape[1])
@@ -402,7 +416,7 @@ class _Time:
             record = tensors[id(value)]
             if record.schedule == Schedule.CONSTANT:
                 return self.constants[record.key]
-            i, j = record.at(self.row, self.col)
+            i, j = self.at(record)
             return StepInput(
                 record.schedule,
                 record.shape,
