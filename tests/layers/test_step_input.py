@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from pixeldist.layers.cached_step import write_at
+from pixeldist.layers.once_per_graph import once_per_graph
 from pixeldist.layers.step_input import StepInput
 
 PADDING = (2, 1, 1)  # above, left, right
@@ -59,3 +60,22 @@ def test_writes_in_one_graph_share_the_batch_indices(eager):
     expected[:, 1, 2] = pixel
     expected[:, 2] = -1
     np.testing.assert_array_equal(written, expected)
+
+
+def test_a_loop_body_makes_its_own_shared_values():
+    seen = []
+
+    def body(i, y):
+        seen.append(once_per_graph("value", lambda: y * 2))
+        seen.append(once_per_graph("value", lambda: y * 3))  # shared: not made
+        return i + 1, seen[-1]
+
+    @tf.function(autograph=False)
+    def function(x):
+        outer = once_per_graph("value", lambda: x + 1)
+        y = tf.while_loop(lambda i, y: i < 2, body, (0, x))[1]
+        return outer, y
+
+    outer, y = function(tf.constant(1.0))
+    assert seen[0] is seen[1]
+    assert float(outer) == 2.0 and float(y) == 4.0  # x + 1; x * 2 * 2
