@@ -109,7 +109,9 @@ def _pair(index):
 
 def _offset(index, offset: int):
     """`index + offset` for a scalar tensor or int index: no op for 0."""
-    if offset == 0 or isinstance(index, (int, np.integer)):
+    if offset == 0:
+        return index
+    if isinstance(index, (int, np.integer)):
         return index + offset
     return once_per_graph(("offset", index.ref(), offset), lambda: index + offset)
 
