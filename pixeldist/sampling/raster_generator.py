@@ -16,12 +16,18 @@ from pixeldist.sampling import compilation_cache
 from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
+from pixeldist.sampling.stable_function import StableFunction
 
 METHODS = ("fast", "naive")
 
 # TensorFlow reads TF_XLA_FLAGS at its first op, not at import: building a
 # model is already too late, importing pixeldist's samplers is early enough.
 compilation_cache.configure()
+
+#: Stable names whose compilation failed in this process (TensorFlow keeps a
+#: failure under the function's name): their samplers call the
+#: `tf.function` instead.
+_FAILED_STABLE_NAMES: set[str] = set()
 
 #: The environment variable that turns XLA off for the cached sampler.
 JIT_COMPILE_VARIABLE = "PIXELDIST_JIT_COMPILE"
@@ -88,7 +94,8 @@ class RasterGenerator:
         """(Re)makes the `tf.function`s of the cached sampler: new functions
         compile anew (TensorFlow remembers a failed compilation of a
         function for the life of the process)."""
-        self._traced = set()
+        self._traced = {}
+        self._stable = {}
         for name in ("_fast", "_draw"):
             compiled = tf.function(
                 getattr(type(self), name).__get__(self),
@@ -240,27 +247,47 @@ class RasterGenerator:
         persistent compilation cache checked before (entries with a wrong
         checksum deleted) and sealed after (new entries get a checksum); an
         entry that TensorFlow cannot parse anyway is deleted and the program
-        compiled again."""
+        compiled again.
+
+        Eager XLA calls go through a `StableFunction`: the program's names
+        depend on its graph only, so the persistent cache finds it whatever
+        the process traced before."""
         # One trace for every batch size: calls with other sizes, labels,
         # temperatures or seeds reuse it (traced once: the specs of the
         # ~100 constants take a few ms to match at every call).
         if name not in self._traced:
             specs = _any_batch_size(args[:1]) + (self._constants_spec,)
             specs += _any_batch_size(args[2:])
-            getattr(self, name).get_concrete_function(*specs)
-            self._traced.add(name)
+            concrete = getattr(self, name).get_concrete_function(*specs)
+            self._traced[name] = concrete
         if not (self._jit_compile and tf.executing_eagerly()):
             return getattr(self, name)(*args)
         compilation_cache.check_once()
+        function = self._stable_function(name)
         try:
-            result = getattr(self, name)(*args)
+            result = function(*args)
         except tf.errors.DataLossError as error:
             if not compilation_cache.discard_named_in(str(error)):
                 raise
+            # TensorFlow keeps the failure for the life of the process,
+            # under the function's name: compile under a new one.
+            if isinstance(function, StableFunction):
+                _FAILED_STABLE_NAMES.add(function.name)
             self._trace_cached_samplers()
             result = getattr(self, name)(*args)
         compilation_cache.seal()
         return result
+
+    def _stable_function(self, name):
+        """The `StableFunction` of the traced `self.<name>`, or the
+        `tf.function` itself once a compilation under the stable name
+        failed in this process."""
+        if name not in self._stable:
+            self._stable[name] = StableFunction(self._traced[name])
+        function = self._stable[name]
+        if function.name in _FAILED_STABLE_NAMES:
+            return getattr(self, name)
+        return function
 
     def _canvas(self, images):
         return tf.ensure_shape(images, [None, *self._distribution.image_shape])

@@ -10,7 +10,9 @@ import subprocess
 import sys
 
 SAMPLE = """
-import json, keras, pixeldist
+import json, os, keras, pixeldist, tensorflow as tf
+for i in range(int(os.environ.get("OTHER_FUNCTIONS", "0"))):  # traced before
+    tf.function(lambda x: x + i)(tf.constant(1.0))
 keras.utils.set_random_seed(0)
 dist = pixeldist.PixelCNN((3, 3, 1), high=3, num_layers=1, num_filters=4)
 print(json.dumps(dist.sample(4, seed=7).numpy().tolist()))
@@ -58,10 +60,16 @@ def test_the_cache_is_reused_and_repaired_across_processes(tmp_path):
         == hashlib.sha256(open(entry, "rb").read()).hexdigest()
     )
 
-    # The next process loads the entry: it writes nothing, and samples alike.
-    assert _sample(tmp_path, XDG_CACHE_HOME=home) == images
-    assert _entries(home) == [entry]
-    assert os.stat(entry).st_mtime_ns == written
+    # The next process loads the entry: it writes nothing, and samples alike,
+    # also after tracing other functions first (TensorFlow numbers every
+    # function that a process traces; the sampler's names do not depend on it).
+    for other_functions in ("0", "3"):
+        images_again = _sample(
+            tmp_path, XDG_CACHE_HOME=home, OTHER_FUNCTIONS=other_functions
+        )
+        assert images_again == images
+        assert _entries(home) == [entry]
+        assert os.stat(entry).st_mtime_ns == written
 
     for keep_checksum in (False, True):
         _corrupt(entry, keep_checksum)

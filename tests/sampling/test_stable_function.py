@@ -1,0 +1,84 @@
+"""`StableFunction`: a traced function called under names that depend on its
+graph only (not on how many functions the process traced before)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorflow.python.eager import context
+
+from pixeldist.sampling.stable_function import StableFunction
+
+
+def _loop(scale):
+    """A function with a nested while loop whose condition ignores some of
+    its inputs (TensorFlow names those after the condition's function)."""
+
+    def function(x, extra):
+        def body(i, total, unused):
+            return i + 1, total + scale * x["a"] * tf.cast(i, x["a"].dtype), unused
+
+        _, total, _ = tf.while_loop(
+            lambda i, total, unused: i < 3, body, (0, tf.zeros_like(x["a"]), extra)
+        )
+        return {"total": total, "pair": (total + x["b"], extra)}
+
+    return tf.function(function, jit_compile=True, autograph=False)
+
+
+def _stable(scale):
+    specs = (
+        {"a": tf.TensorSpec([None, 2]), "b": tf.TensorSpec([None, 2])},
+        tf.TensorSpec([], tf.int32),
+    )
+    concrete = _loop(scale).get_concrete_function(*specs)
+    return concrete, StableFunction(concrete)
+
+
+def test_the_same_graph_gets_the_same_names_whatever_was_traced_before():
+    concrete, first = _stable(2.0)
+    for i in range(3):  # other functions traced in between
+        tf.function(lambda x, i=i: x + i)(tf.constant(1.0))
+    other_concrete, second = _stable(2.0)
+    assert concrete.name != other_concrete.name
+    assert first.name == second.name
+    assert first.name.startswith("__pixeldist_")
+    # A different graph gets other names: two models never collide.
+    assert _stable(3.0)[1].name != first.name
+
+
+def test_it_returns_what_the_traced_function_returns():
+    concrete, stable = _stable(2.0)
+    x = {"a": tf.constant([[1.0, 2.0]]), "b": tf.constant([[10.0, 20.0]])}
+    extra = tf.constant(5)
+    expected = concrete(x, extra)
+    result = stable(x, extra)
+    assert set(result) == {"total", "pair"}
+    np.testing.assert_array_equal(result["total"], expected["total"])
+    np.testing.assert_array_equal(result["pair"][0], expected["pair"][0])
+    assert int(result["pair"][1]) == 5
+    np.testing.assert_array_equal(result["total"], [[6.0, 12.0]])
+
+
+def test_it_keeps_the_xla_attribute_and_the_captured_variables():
+    variable = tf.Variable(3.0)
+    function = tf.function(lambda x: x * variable, jit_compile=True)
+    stable = StableFunction(function.get_concrete_function(tf.TensorSpec([None])))
+    definition = context.context().get_function_def(stable.name)
+    assert definition.attr["_XlaMustCompile"].b
+    np.testing.assert_array_equal(stable(tf.constant([1.0, 2.0])), [3.0, 6.0])
+    variable.assign(4.0)  # read at each call, not copied
+    np.testing.assert_array_equal(stable(tf.constant([1.0, 2.0])), [4.0, 8.0])
+
+
+@pytest.mark.parametrize(
+    "x, message",
+    [
+        ({"a": tf.zeros([1, 3]), "b": tf.zeros([1, 2])}, "input 0 must be a float32 "),
+        ({"a": tf.zeros([1, 2], tf.float64), "b": tf.zeros([1, 2])}, "input 0 must"),
+        ({"a": tf.zeros([1, 2])}, "takes 3 tensors, got 2"),
+    ],
+)
+def test_wrong_inputs_are_refused_by_name(x, message):
+    _, stable = _stable(2.0)
+    with pytest.raises(ValueError, match=message):
+        stable(x, tf.constant(1))
