@@ -23,7 +23,9 @@ persistent cache directory is left alone (and not checked).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 import platform
 
@@ -104,6 +106,49 @@ def configure() -> str | None:
 def directory() -> str | None:
     """The folder that `configure` set up, or None."""
     return _directory
+
+
+def graph_path(*parts) -> str | None:
+    """Where the traced sampler graph keyed by `parts` (JSON-serializable,
+    `str()` for the rest) is kept, without extension; None when the cache
+    is off.
+
+    The key also holds the digest of pixeldist's own source files and the
+    versions of the libraries that trace the graph, so that a graph is never
+    reused by other code."""
+    if _directory is None:
+        return None
+    folder = os.path.join(os.path.dirname(os.path.dirname(_directory)), "graphs")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    key = json.dumps([_code_digest(), parts], sort_keys=True, default=str)
+    return os.path.join(folder, hashlib.sha256(key.encode()).hexdigest()[:32])
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of pixeldist's source files and of the versions of Python,
+    TensorFlow, Keras, TFP and NumPy."""
+    import keras
+    import numpy
+    import tensorflow
+    import tensorflow_probability
+
+    digest = hashlib.sha256()
+    for module in (tensorflow, keras, tensorflow_probability, numpy):
+        digest.update(f"{module.__name__} {module.__version__}\n".encode())
+    digest.update(platform.python_version().encode())
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, package).encode())
+                with open(path, "rb") as file:
+                    digest.update(hashlib.sha256(file.read()).digest())
+    return digest.hexdigest()
 
 
 def _digest(path: str) -> str:

@@ -6,6 +6,7 @@ import os
 import sys
 import warnings
 
+import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -16,7 +17,7 @@ from pixeldist.sampling import compilation_cache
 from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
-from pixeldist.sampling.stable_function import StableFunction
+from pixeldist.sampling.stable_function import StableFunction, graph_digest
 
 METHODS = ("fast", "naive")
 
@@ -28,6 +29,9 @@ compilation_cache.configure()
 #: failure under the function's name): their samplers call the
 #: `tf.function` instead.
 _FAILED_STABLE_NAMES: set[str] = set()
+
+#: The packages whose code is part of a saved graph's key.
+_OWN_MODULES = ("pixeldist.", "keras.")
 
 #: The environment variable that turns XLA off for the cached sampler.
 JIT_COMPILE_VARIABLE = "PIXELDIST_JIT_COMPILE"
@@ -94,7 +98,7 @@ class RasterGenerator:
         """(Re)makes the `tf.function`s of the cached sampler: new functions
         compile anew (TensorFlow remembers a failed compilation of a
         function for the life of the process)."""
-        self._traced = {}
+        self._traced = set()
         self._stable = {}
         for name in ("_fast", "_draw"):
             compiled = tf.function(
@@ -233,6 +237,7 @@ class RasterGenerator:
             concrete = self._prepare.get_concrete_function(
                 *_any_batch_size((condition,))
             )
+            self._prepare_concrete = concrete
             self._constants_spec = tf.nest.map_structure(
                 lambda t: t if t is None else tf.TensorSpec(t.shape, t.dtype),
                 concrete.structured_outputs,
@@ -249,21 +254,20 @@ class RasterGenerator:
         entry that TensorFlow cannot parse anyway is deleted and the program
         compiled again.
 
-        Eager XLA calls go through a `StableFunction`: the program's names
-        depend on its graph only, so the persistent cache finds it whatever
-        the process traced before."""
-        # One trace for every batch size: calls with other sizes, labels,
-        # temperatures or seeds reuse it (traced once: the specs of the
-        # ~100 constants take a few ms to match at every call).
-        if name not in self._traced:
-            specs = _any_batch_size(args[:1]) + (self._constants_spec,)
-            specs += _any_batch_size(args[2:])
-            concrete = getattr(self, name).get_concrete_function(*specs)
-            self._traced[name] = concrete
+        Eager XLA calls go through a `StableFunction` (`_stable_function`):
+        the program's names depend on its graph only, so the persistent
+        cache finds it whatever the process traced before, and a later
+        process loads the traced graph instead of tracing it."""
         if not (self._jit_compile and tf.executing_eagerly()):
+            # One trace for every batch size: calls with other sizes, labels,
+            # temperatures or seeds reuse it (traced once: the specs of the
+            # ~100 constants take a few ms to match at every call).
+            if name not in self._traced:
+                getattr(self, name).get_concrete_function(*self._specs(args))
+                self._traced.add(name)
             return getattr(self, name)(*args)
         compilation_cache.check_once()
-        function = self._stable_function(name)
+        function = self._stable_function(name, args)
         try:
             result = function(*args)
         except tf.errors.DataLossError as error:
@@ -278,16 +282,62 @@ class RasterGenerator:
         compilation_cache.seal()
         return result
 
-    def _stable_function(self, name):
-        """The `StableFunction` of the traced `self.<name>`, or the
-        `tf.function` itself once a compilation under the stable name
-        failed in this process."""
+    def _specs(self, args):
+        """The specs of the arguments of `_fast` or `_draw`: any batch size,
+        the constants' own specs."""
+        specs = _any_batch_size(args[:1]) + (self._constants_spec,)
+        return specs + _any_batch_size(args[2:])
+
+    def _stable_function(self, name, args):
+        """The `StableFunction` of `self.<name>` traced for any batch size:
+        loaded from the graph cache (`_graph_path`) when a process saved it
+        there, else traced (and saved); the `tf.function` itself once a
+        compilation under the stable name failed in this process."""
         if name not in self._stable:
-            self._stable[name] = StableFunction(self._traced[name])
+            specs = self._specs(args)
+            path = self._graph_path(name, specs)
+            function = StableFunction.load(path) if path else None
+            if function is None:
+                concrete = getattr(self, name).get_concrete_function(*specs)
+                function = StableFunction(concrete)
+                if path:
+                    try:
+                        function.save(path)
+                    except OSError:  # a full or read-only disk: trace again
+                        pass
+            self._stable[name] = function
         function = self._stable[name]
         if function.name in _FAILED_STABLE_NAMES:
             return getattr(self, name)
         return function
+
+    def _graph_path(self, name, specs) -> str | None:
+        """Where the graph of `self.<name>` for `specs` is kept across
+        processes (`compilation_cache.graph_path`), or None: the cache is
+        off, or the distribution or its network hold classes from outside
+        pixeldist and Keras (their code is not part of the key).
+
+        The key: the distribution's class and constructor arguments
+        (`get_config`, but its name: the graph's names are positions), the
+        digest of its constants' graph (every layer and
+        weight shape), the argument specs, pixeldist's code and the library
+        versions."""
+        dist = self._distribution
+        classes = {type(dist)}
+        for part in (dist.network, dist.head):
+            classes.add(type(part))
+            if isinstance(part, keras.layers.Layer):
+                classes.update(type(layer) for layer in part._flatten_layers())
+        if any(not c.__module__.startswith(_OWN_MODULES) for c in classes):
+            return None
+        return compilation_cache.graph_path(
+            "RasterGenerator",
+            name,
+            f"{type(dist).__module__}.{type(dist).__qualname__}",
+            {k: v for k, v in dist.get_config().items() if k != "name"},
+            graph_digest(self._prepare_concrete),
+            repr(specs),
+        )
 
     def _canvas(self, images):
         return tf.ensure_shape(images, [None, *self._distribution.image_shape])

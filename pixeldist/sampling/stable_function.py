@@ -18,8 +18,11 @@ names (two models in one process never collide).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 
 import tensorflow as tf
+from google.protobuf.message import DecodeError
 from tensorflow.core.framework import function_pb2
 from tensorflow.python.eager import context
 
@@ -42,35 +45,86 @@ class StableFunction:
     """
 
     def __init__(self, concrete):
-        ctx = context.context()
-        definitions = _definitions(ctx, concrete.function_def)
+        definitions, final = _stable_names(concrete)
         order = list(definitions)
-        indexed = {name: f"{_PREFIX}{i}" for i, name in enumerate(order)}
-        digest = hashlib.sha256()
-        for name in order:
-            digest.update(
-                _renamed(definitions[name], indexed).SerializeToString(
-                    deterministic=True
-                )
-            )
-        tag = digest.hexdigest()[:20]
-        final = {name: f"{_PREFIX}{tag}_{i}" for i, name in enumerate(order)}
-        for name in reversed(order):  # callees before their callers
-            if not ctx.has_function(final[name]):
-                ctx.add_function_def(_renamed(definitions[name], final))
-        self.name = final[order[0]]
-        arguments = len(concrete.inputs) - len(concrete.captured_inputs)
-        self._inputs = [
-            tf.TensorSpec(t.shape, t.dtype) for t in concrete.inputs[:arguments]
+        # The top function last (its callees found first).
+        renamed_outputs = {}
+        library = [
+            _renamed(definitions[name], final, renamed_outputs)
+            for name in reversed(order)
         ]
-        self._captured = list(concrete.captured_inputs)
-        self._structured_outputs = concrete.structured_outputs
-        self._num_outputs = len(concrete.outputs)
-        if len(tf.nest.flatten(self._structured_outputs)) != self._num_outputs:
+        arguments = len(concrete.inputs) - len(concrete.captured_inputs)
+        inputs = [tf.TensorSpec(t.shape, t.dtype) for t in concrete.inputs[:arguments]]
+        outputs = concrete.structured_outputs
+        if len(tf.nest.flatten(outputs)) != len(concrete.outputs):
             raise ValueError(
                 f"{concrete.name}: only functions whose outputs are all tensors "
                 "can be called by a stable name."
             )
+        self._define(library, inputs, outputs, list(concrete.captured_inputs))
+
+    def _define(self, library, inputs, outputs, captured) -> None:
+        ctx = context.context()
+        for definition in library:
+            if not ctx.has_function(definition.signature.name):
+                ctx.add_function_def(definition)
+        self.name = library[-1].signature.name
+        self._library = library
+        self._inputs = inputs
+        self._structured_outputs = outputs
+        self._num_outputs = len(tf.nest.flatten(outputs))
+        self._captured = captured
+
+    # -- Across processes ------------------------------------------------------
+
+    def save(self, path: str) -> bool:
+        """Writes the definitions and the signature to `path` (a file name
+        without extension: `path.pb` and `path.json`, the latter last, with
+        the former's SHA-256); False, writing nothing, when the function
+        captures tensors (they cannot be saved) or its outputs are not a
+        nest of tuples, lists and dicts."""
+        outputs = _encoded_structure(self._structured_outputs)
+        if self._captured or outputs is None:
+            return False
+        library = function_pb2.FunctionDefLibrary(function=self._library)
+        data = library.SerializeToString(deterministic=True)
+        signature = {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "inputs": [[s.shape.as_list(), s.dtype.name] for s in self._inputs],
+            "outputs": outputs,
+        }
+        for extension, content in ((".pb", data), (".json", json.dumps(signature))):
+            temporary = f"{path}{extension}.{os.getpid()}.tmp"
+            with open(temporary, "wb" if extension == ".pb" else "w") as file:
+                file.write(content)
+            os.replace(temporary, path + extension)
+        return True
+
+    @classmethod
+    def load(cls, path: str) -> StableFunction | None:
+        """The function that `save` wrote to `path`, registered in this
+        process without tracing; None when it is missing, incomplete or
+        corrupt (its checksum differs)."""
+        try:
+            with open(path + ".json", encoding="utf-8") as file:
+                signature = json.load(file)
+            with open(path + ".pb", "rb") as file:
+                data = file.read()
+            if hashlib.sha256(data).hexdigest() != signature["sha256"]:
+                return None
+            library = function_pb2.FunctionDefLibrary.FromString(data)
+            inputs = [
+                tf.TensorSpec(shape, tf.as_dtype(dtype))
+                for shape, dtype in signature["inputs"]
+            ]
+            outputs = _decoded_structure(signature["outputs"])
+        except (OSError, ValueError, KeyError, TypeError, DecodeError):
+            return None
+        if not library.function:
+            return None
+        function = cls.__new__(cls)
+        function._define(list(library.function), inputs, outputs, [])
+        return function
 
     def __call__(self, *args):
         flat = [t for t in tf.nest.flatten(args) if t is not None]
@@ -91,6 +145,57 @@ class StableFunction:
             self.name.encode(), flat + self._captured, self._num_outputs
         )
         return tf.nest.pack_sequence_as(self._structured_outputs, outputs)
+
+
+def graph_digest(concrete) -> str:
+    """A digest of the definitions of the concrete function `concrete` and
+    of the functions it calls, names aside: equal for equal graphs, whatever
+    the process traced before."""
+    _, names = _stable_names(concrete)
+    return names[concrete.function_def.signature.name][len(_PREFIX) :]
+
+
+def _stable_names(concrete):
+    """`(definitions, names)`: the definitions of `concrete` and of the
+    functions it calls (in the order a depth-first walk meets them), and
+    their stable names (`__pixeldist_<digest>_<index>`)."""
+    definitions = _definitions(context.context(), concrete.function_def)
+    order = list(definitions)
+    indexed = {name: f"{_PREFIX}{i}" for i, name in enumerate(order)}
+    digest, outputs = hashlib.sha256(), {}
+    for name in reversed(order):  # callees first
+        renamed = _renamed(definitions[name], indexed, outputs)
+        digest.update(renamed.SerializeToString(deterministic=True))
+    tag = digest.hexdigest()[:20]
+    return definitions, {name: f"{_PREFIX}{tag}_{i}" for i, name in enumerate(order)}
+
+
+def _encoded_structure(structure):
+    """A JSON form of a nest of tensors in tuples, lists and dicts (leaves
+    `null`), or None for any other nest."""
+    if isinstance(structure, (tf.Tensor, tf.TensorSpec)):
+        return {"tensor": None}
+    if type(structure) in (tuple, list):
+        items = [_encoded_structure(item) for item in structure]
+        if any(item is None for item in items):
+            return None
+        return {type(structure).__name__: items}
+    if type(structure) is dict and all(isinstance(k, str) for k in structure):
+        items = {k: _encoded_structure(v) for k, v in structure.items()}
+        if any(item is None for item in items.values()):
+            return None
+        return {"dict": items}
+    return None
+
+
+def _decoded_structure(encoded):
+    """The nest that `_encoded_structure` encoded, leaves `None`."""
+    ((kind, items),) = encoded.items()
+    if kind == "tensor":
+        return tf.TensorSpec(None)
+    if kind == "dict":
+        return {k: _decoded_structure(v) for k, v in items.items()}
+    return {"tuple": tuple, "list": list}[kind](_decoded_structure(i) for i in items)
 
 
 def _definitions(ctx, top) -> dict:
@@ -131,33 +236,53 @@ def _attr_functions(value, names) -> None:
                 _attr_functions(function.attr[key], names)
 
 
-def _renamed(definition, names: dict):
-    """A copy of `definition` with every function name in `names` replaced."""
+def _renamed(definition, names: dict, outputs: dict):
+    """A copy of `definition` with every function name in `names` replaced,
+    and its arguments, outputs and nodes named by position (`arg<i>`,
+    `out<i>`, `n<i>`): TensorFlow derives them from op names, which hold
+    process counters and Keras layer names (`re_lu_5/Relu`), and XLA names
+    its instructions after them.
+
+    `outputs` maps the functions renamed so far to `{old output name: new}`,
+    for nodes that call a function directly (`node:output:index` inputs;
+    callees are renamed before their callers); it gains this function's."""
     copy = function_pb2.FunctionDef()
     copy.CopyFrom(definition)
     copy.signature.name = names[definition.signature.name]
-    # Argument names can hold a function's old name (a while-loop condition's
-    # unused inputs are `<name>___redundant_placeholder<i>`).
     arguments = {}
     for index, argument in enumerate(copy.signature.input_arg):
         arguments[argument.name] = argument.name = f"arg{index}"
-    for key in list(copy.ret):
-        copy.ret[key] = arguments.get(copy.ret[key], copy.ret[key])
+    results = {}
+    for index, result in enumerate(copy.signature.output_arg):
+        results[result.name] = result.name = f"out{index}"
+    outputs[definition.signature.name] = results
+    nodes = {node.name: f"n{index}" for index, node in enumerate(copy.node_def)}
+    calls = {node.name: node.op for node in copy.node_def if node.op in outputs}
+
+    def reference(name: str) -> str:
+        control = "^" if name.startswith("^") else ""
+        parts = name[len(control) :].split(":")
+        if len(parts) == 1:
+            return control + arguments.get(parts[0], nodes.get(parts[0], parts[0]))
+        node, output, index = parts
+        if node in calls:
+            output = outputs[calls[node]].get(output, output)
+        return control + ":".join((nodes.get(node, node), output, index))
+
     for node in copy.node_def:
-        node.input[:] = [_renamed_input(i, arguments) for i in node.input]
+        node.name = nodes[node.name]
+        node.input[:] = [reference(i) for i in node.input]
         if node.op in names:
             node.op = names[node.op]
         for value in node.attr.values():
             _rename_attr(value, names)
+    ret = {results[key]: reference(value) for key, value in copy.ret.items()}
+    copy.ret.clear()
+    copy.ret.update(ret)
+    control_ret = {key: nodes.get(v, v) for key, v in copy.control_ret.items()}
+    copy.control_ret.clear()
+    copy.control_ret.update(control_ret)
     return copy
-
-
-def _renamed_input(name: str, arguments: dict) -> str:
-    """A node input (`arg`, `node:output:index`, `^control`) with the
-    arguments renamed."""
-    control = name.startswith("^")
-    base = name[1:] if control else name
-    return ("^" if control else "") + arguments.get(base, base)
 
 
 def _rename_attr(value, names) -> None:

@@ -15,7 +15,9 @@ for i in range(int(os.environ.get("OTHER_FUNCTIONS", "0"))):  # traced before
     tf.function(lambda x: x + i)(tf.constant(1.0))
 keras.utils.set_random_seed(0)
 dist = pixeldist.PixelCNN((3, 3, 1), high=3, num_layers=1, num_filters=4)
-print(json.dumps(dist.sample(4, seed=7).numpy().tolist()))
+images = dist.sample(4, seed=7).numpy().tolist()
+traces = dist._generator._fast.experimental_get_tracing_count()
+print(json.dumps({"images": images, "traces": traces}))
 """
 
 
@@ -32,11 +34,16 @@ def _sample(tmp_path, **variables):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    output = json.loads(result.stdout.strip().splitlines()[-1])
+    return output["images"], output["traces"]
 
 
 def _entries(folder):
     return sorted(glob.glob(os.path.join(folder, "pixeldist", "xla", "*", "*.pb")))
+
+
+def _graphs(folder):
+    return sorted(glob.glob(os.path.join(folder, "pixeldist", "graphs", "*.pb")))
 
 
 def _corrupt(path, keep_checksum):
@@ -52,28 +59,36 @@ def _corrupt(path, keep_checksum):
 
 def test_the_cache_is_reused_and_repaired_across_processes(tmp_path):
     home = str(tmp_path / "cache-home")
-    images = _sample(tmp_path, XDG_CACHE_HOME=home)
+    images, traces = _sample(tmp_path, XDG_CACHE_HOME=home)
+    assert traces == 1
     (entry,) = _entries(home)
+    (graph,) = _graphs(home)
     written = os.stat(entry).st_mtime_ns
     assert (
         open(entry + ".sha256").read().strip()
         == hashlib.sha256(open(entry, "rb").read()).hexdigest()
     )
 
-    # The next process loads the entry: it writes nothing, and samples alike,
-    # also after tracing other functions first (TensorFlow numbers every
-    # function that a process traces; the sampler's names do not depend on it).
+    # The next process loads the traced graph and the compiled entry: it
+    # traces nothing, writes nothing, and samples alike, also after tracing
+    # other functions first (TensorFlow numbers every function a process
+    # traces; the sampler's names do not depend on it).
     for other_functions in ("0", "3"):
-        images_again = _sample(
+        assert _sample(
             tmp_path, XDG_CACHE_HOME=home, OTHER_FUNCTIONS=other_functions
-        )
-        assert images_again == images
+        ) == (images, 0)
         assert _entries(home) == [entry]
         assert os.stat(entry).st_mtime_ns == written
+        assert _graphs(home) == [graph]
+
+    # A corrupt graph is traced again (and rewritten), with the same samples.
+    _corrupt(graph, keep_checksum=False)
+    assert _sample(tmp_path, XDG_CACHE_HOME=home) == (images, 1)
+    assert _sample(tmp_path, XDG_CACHE_HOME=home) == (images, 0)
 
     for keep_checksum in (False, True):
         _corrupt(entry, keep_checksum)
-        assert _sample(tmp_path, XDG_CACHE_HOME=home) == images
+        assert _sample(tmp_path, XDG_CACHE_HOME=home)[0] == images
         (entry,) = _entries(home)  # compiled and written again
         assert (
             open(entry + ".sha256").read().strip()
@@ -86,6 +101,7 @@ def test_the_cache_moves_or_turns_off(tmp_path):
     moved = str(tmp_path / "elsewhere")
     images = _sample(tmp_path, XDG_CACHE_HOME=home, PIXELDIST_COMPILATION_CACHE=moved)
     assert len(glob.glob(os.path.join(moved, "xla", "*", "*.pb"))) == 1
+    assert len(glob.glob(os.path.join(moved, "graphs", "*.pb"))) == 1
     assert (
         _sample(tmp_path, XDG_CACHE_HOME=home, PIXELDIST_COMPILATION_CACHE="0")
         == images

@@ -1,6 +1,8 @@
 """`StableFunction`: a traced function called under names that depend on its
 graph only (not on how many functions the process traced before)."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -82,3 +84,41 @@ def test_wrong_inputs_are_refused_by_name(x, message):
     _, stable = _stable(2.0)
     with pytest.raises(ValueError, match=message):
         stable(x, tf.constant(1))
+
+
+def test_a_saved_function_loads_without_tracing_and_gives_the_same_values(tmp_path):
+    concrete, stable = _stable(2.0)
+    path = str(tmp_path / "loop")
+    assert stable.save(path)
+    loaded = StableFunction.load(path)
+    assert loaded.name == stable.name
+    x = {"a": tf.constant([[1.0, 2.0]]), "b": tf.constant([[10.0, 20.0]])}
+    expected, result = concrete(x, tf.constant(5)), loaded(x, tf.constant(5))
+    np.testing.assert_array_equal(result["total"], expected["total"])
+    np.testing.assert_array_equal(result["pair"][0], expected["pair"][0])
+    assert isinstance(result["pair"], tuple)
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "flipped", "json"])
+def test_a_damaged_saved_function_is_not_loaded(tmp_path, damage):
+    _, stable = _stable(2.0)
+    path = str(tmp_path / "loop")
+    stable.save(path)
+    data = open(path + ".pb", "rb").read()
+    if damage == "missing":
+        os.remove(path + ".json")
+    elif damage == "truncated":
+        open(path + ".pb", "wb").write(data[: len(data) // 2])
+    elif damage == "flipped":
+        open(path + ".pb", "wb").write(data[:-1] + bytes([data[-1] ^ 1]))
+    else:
+        open(path + ".json", "w").write("{")
+    assert StableFunction.load(path) is None
+
+
+def test_a_function_that_captures_tensors_is_not_saved(tmp_path):
+    variable = tf.Variable(3.0)
+    function = tf.function(lambda x: x * variable)
+    stable = StableFunction(function.get_concrete_function(tf.TensorSpec([None])))
+    assert not stable.save(str(tmp_path / "captures"))
+    assert not os.listdir(tmp_path)

@@ -1,0 +1,62 @@
+"""The key of a traced sampler graph kept across processes
+(`RasterGenerator._graph_path`): other models, shapes or code get other
+keys, and networks with code from outside pixeldist and Keras get none."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import pixeldist
+from pixeldist.sampling import compilation_cache
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(compilation_cache, "_directory", str(tmp_path / "xla" / "tf"))
+    return tmp_path
+
+
+def _path(dist, batch=None):
+    generator = dist._generator
+    constants = generator._prepared(None)
+    noise = generator.noise(2, 0)
+    args = (noise, constants, tf.constant(1.0), tf.zeros([2, *dist.image_shape]))
+    return generator._graph_path("_fast", generator._specs(args + (0,)))
+
+
+def _pixelcnn(**changes):
+    keras.utils.set_random_seed(0)
+    arguments = dict(image_shape=(3, 3, 1), high=3, num_layers=1, num_filters=4)
+    return pixeldist.PixelCNN(**{**arguments, **changes})
+
+
+def test_the_key_follows_the_model_and_nothing_else(cache_folder):
+    path = _path(_pixelcnn())
+    assert path.startswith(str(cache_folder / "graphs"))
+    assert _path(_pixelcnn()) == path  # other weights, same graph
+    assert _path(_pixelcnn(high=4)) != path
+    assert _path(_pixelcnn(num_filters=5)) != path
+    assert _path(_pixelcnn(image_shape=(4, 3, 1))) != path
+
+
+def test_code_from_outside_pixeldist_gets_no_key(cache_folder):
+    class Outside(pixeldist.PixelCNN):
+        pass
+
+    Outside.__module__ = "my_project.models"
+    dist = Outside((3, 3, 1), high=3, num_layers=1, num_filters=4)
+    assert _path(dist) is None
+
+
+def test_no_key_when_the_cache_is_off(monkeypatch):
+    monkeypatch.setattr(compilation_cache, "_directory", None)
+    assert _path(_pixelcnn()) is None
+
+
+def test_two_instances_of_a_model_share_one_compiled_program(xla):
+    first, second = _pixelcnn(), _pixelcnn()  # Keras names their layers apart
+    assert first.name != second.name
+    np.testing.assert_array_equal(first.sample(2, seed=0), second.sample(2, seed=0))
+    names = [dist._generator._stable["_fast"].name for dist in (first, second)]
+    assert names[0] == names[1]
