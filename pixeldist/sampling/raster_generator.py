@@ -17,7 +17,7 @@ from pixeldist.sampling import compilation_cache
 from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
-from pixeldist.sampling.stable_function import StableFunction, graph_digest
+from pixeldist.sampling.stable_function import StableFunction
 
 METHODS = ("fast", "naive")
 
@@ -85,6 +85,7 @@ class RasterGenerator:
         self._incremental_network = None
         self._incremental_network_built = False
         self._constants_spec = None
+        self._prepare_function = None
         self._jit_compile = sampler_jit_compile()
         self._trace_cached_samplers()
         self._prepare = tf.function(
@@ -232,17 +233,36 @@ class RasterGenerator:
         the compiled loops take them as arguments instead. (Calling the
         plain graph from inside the compiled one's caller graph instead
         would run TensorFlow's graph optimizer over the loops too, about
-        0.3 s at a first call.)"""
-        if self._constants_spec is None:
-            concrete = self._prepare.get_concrete_function(
-                *_any_batch_size((condition,))
-            )
-            self._prepare_concrete = concrete
-            self._constants_spec = tf.nest.map_structure(
-                lambda t: t if t is None else tf.TensorSpec(t.shape, t.dtype),
-                concrete.structured_outputs,
-            )
-        return self._prepare(condition)
+        0.3 s at a first call.)
+
+        Eagerly, the graph is a `StableFunction` without the graph optimizer
+        (about 0.2 s at its first call in a process, for no faster runs),
+        loaded from the graph cache when a process saved it there."""
+        specs = _any_batch_size((condition,))
+        if not tf.executing_eagerly():
+            if self._constants_spec is None:
+                concrete = self._prepare.get_concrete_function(*specs)
+                self._constants_spec = StableFunction.specs_of(concrete)
+            return self._prepare(condition)
+        if self._prepare_function is None:
+            path = self._graph_path("_prepare", specs)
+            weights = self._distribution.weights
+            function = StableFunction.load(path, weights) if path else None
+            if function is None:
+                concrete = self._prepare.get_concrete_function(*specs)
+                function = StableFunction(concrete, graph_optimizer=False)
+                self._save(function, path, weights)
+            self._prepare_function = function
+            self._constants_spec = function.output_specs
+        return self._prepare_function(condition)
+
+    @staticmethod
+    def _save(function, path, variables=()) -> None:
+        if path:
+            try:
+                function.save(path, variables)
+            except OSError:  # a full or read-only disk: trace again
+                pass
 
     def _prepare(self, condition):
         return self.incremental_network.prepare(condition)
@@ -300,11 +320,7 @@ class RasterGenerator:
             if function is None:
                 concrete = getattr(self, name).get_concrete_function(*specs)
                 function = StableFunction(concrete)
-                if path:
-                    try:
-                        function.save(path)
-                    except OSError:  # a full or read-only disk: trace again
-                        pass
+                self._save(function, path)
             self._stable[name] = function
         function = self._stable[name]
         if function.name in _FAILED_STABLE_NAMES:
@@ -319,9 +335,9 @@ class RasterGenerator:
 
         The key: the distribution's class and constructor arguments
         (`get_config`, but its name: the graph's names are positions), the
-        digest of its constants' graph (every layer and
-        weight shape), the argument specs, pixeldist's code and the library
-        versions."""
+        argument specs, pixeldist's code and the library versions; for the
+        loops also the stable name of the constants' graph (a digest of
+        every layer and weight shape)."""
         dist = self._distribution
         classes = {type(dist)}
         for part in (dist.network, dist.head):
@@ -335,7 +351,8 @@ class RasterGenerator:
             name,
             f"{type(dist).__module__}.{type(dist).__qualname__}",
             {k: v for k, v in dist.get_config().items() if k != "name"},
-            graph_digest(self._prepare_concrete),
+            # The constants' graph: every layer and weight shape.
+            None if name == "_prepare" else self._prepare_function.name,
             repr(specs),
         )
 

@@ -17,14 +17,17 @@ names (two models in one process never collide).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 
+import keras
 import tensorflow as tf
 from google.protobuf.message import DecodeError
 from tensorflow.core.framework import function_pb2
-from tensorflow.python.eager import context
+from tensorflow.core.protobuf import config_pb2
+from tensorflow.python.eager import context, execute
 
 _PREFIX = "__pixeldist_"
 
@@ -37,14 +40,18 @@ class StableFunction:
     structure; `None` leaves are not inputs): `__call__` checks their dtypes
     and shapes against the traced inputs, flattens them, appends
     `concrete.captured_inputs` and packs the outputs like
-    `concrete.structured_outputs`. The function keeps its attributes, so one
-    traced with `jit_compile=True` is compiled by XLA.
+    `concrete.structured_outputs` (`None` leaves kept). The function keeps
+    its attributes, so one traced with `jit_compile=True` is compiled by XLA.
 
     Args:
       concrete: a `tf.types.experimental.ConcreteFunction`.
+      graph_optimizer: False runs the function without TensorFlow's graph
+        optimizer (Grappler), which otherwise rewrites it at its first call
+        in every process: worth it for a function that runs once per call
+        on small tensors.
     """
 
-    def __init__(self, concrete):
+    def __init__(self, concrete, graph_optimizer: bool = True):
         definitions, final = _stable_names(concrete)
         order = list(definitions)
         # The top function last (its callees found first).
@@ -55,15 +62,16 @@ class StableFunction:
         ]
         arguments = len(concrete.inputs) - len(concrete.captured_inputs)
         inputs = [tf.TensorSpec(t.shape, t.dtype) for t in concrete.inputs[:arguments]]
-        outputs = concrete.structured_outputs
-        if len(tf.nest.flatten(outputs)) != len(concrete.outputs):
+        outputs = self.specs_of(concrete)
+        if _count(outputs) != len(concrete.outputs):
             raise ValueError(
-                f"{concrete.name}: only functions whose outputs are all tensors "
-                "can be called by a stable name."
+                f"{concrete.name}: only functions whose outputs are tensors or "
+                "None can be called by a stable name."
             )
-        self._define(library, inputs, outputs, list(concrete.captured_inputs))
+        captured = list(concrete.captured_inputs)
+        self._define(library, inputs, outputs, captured, graph_optimizer)
 
-    def _define(self, library, inputs, outputs, captured) -> None:
+    def _define(self, library, inputs, outputs, captured, graph_optimizer) -> None:
         ctx = context.context()
         for definition in library:
             if not ctx.has_function(definition.signature.name):
@@ -71,27 +79,55 @@ class StableFunction:
         self.name = library[-1].signature.name
         self._library = library
         self._inputs = inputs
-        self._structured_outputs = outputs
-        self._num_outputs = len(tf.nest.flatten(outputs))
+        self._output_specs = outputs
+        self._num_outputs = _count(outputs)
         self._captured = captured
+        self._graph_optimizer = graph_optimizer
+
+    @staticmethod
+    def specs_of(concrete):
+        """The `tf.TensorSpec`s of a concrete function's outputs, in their
+        structure (`None` leaves kept)."""
+        return tf.nest.map_structure(
+            lambda t: None if t is None else tf.TensorSpec(t.shape, t.dtype),
+            concrete.structured_outputs,
+        )
+
+    @property
+    def output_specs(self):
+        """The `tf.TensorSpec`s of the outputs, in their structure."""
+        return self._output_specs
 
     # -- Across processes ------------------------------------------------------
 
-    def save(self, path: str) -> bool:
+    def save(self, path: str, variables=()) -> bool:
         """Writes the definitions and the signature to `path` (a file name
         without extension: `path.pb` and `path.json`, the latter last, with
-        the former's SHA-256); False, writing nothing, when the function
-        captures tensors (they cannot be saved) or its outputs are not a
+        the former's SHA-256). Captured tensors are saved as positions in
+        `variables` (Keras or TensorFlow variables): False, writing nothing,
+        when one is not a variable's handle, or when the outputs are not a
         nest of tuples, lists and dicts."""
-        outputs = _encoded_structure(self._structured_outputs)
-        if self._captured or outputs is None:
+        outputs = _encoded_structure(self._output_specs)
+        positions = {id(_handle(v)): i for i, v in enumerate(variables)}
+        captured = [positions.get(id(t)) for t in self._captured]
+        if outputs is None or None in captured:
             return False
         library = function_pb2.FunctionDefLibrary(function=self._library)
         data = library.SerializeToString(deterministic=True)
         signature = {
             "sha256": hashlib.sha256(data).hexdigest(),
-            "inputs": [[s.shape.as_list(), s.dtype.name] for s in self._inputs],
+            "inputs": [_encoded_spec(s) for s in self._inputs],
             "outputs": outputs,
+            "captured": [
+                [
+                    i,
+                    *_encoded_spec(
+                        tf.TensorSpec(variables[i].shape, variables[i].dtype)
+                    ),
+                ]
+                for i in captured
+            ],
+            "graph_optimizer": self._graph_optimizer,
         }
         for extension, content in ((".pb", data), (".json", json.dumps(signature))):
             temporary = f"{path}{extension}.{os.getpid()}.tmp"
@@ -101,10 +137,12 @@ class StableFunction:
         return True
 
     @classmethod
-    def load(cls, path: str) -> StableFunction | None:
+    def load(cls, path: str, variables=()) -> StableFunction | None:
         """The function that `save` wrote to `path`, registered in this
-        process without tracing; None when it is missing, incomplete or
-        corrupt (its checksum differs)."""
+        process without tracing, capturing the `variables` at the saved
+        positions; None when it is missing, incomplete or corrupt (its
+        checksum differs), or a variable is missing or of another shape or
+        dtype."""
         try:
             with open(path + ".json", encoding="utf-8") as file:
                 signature = json.load(file)
@@ -113,17 +151,23 @@ class StableFunction:
             if hashlib.sha256(data).hexdigest() != signature["sha256"]:
                 return None
             library = function_pb2.FunctionDefLibrary.FromString(data)
-            inputs = [
-                tf.TensorSpec(shape, tf.as_dtype(dtype))
-                for shape, dtype in signature["inputs"]
-            ]
+            inputs = [_decoded_spec(spec) for spec in signature["inputs"]]
             outputs = _decoded_structure(signature["outputs"])
-        except (OSError, ValueError, KeyError, TypeError, DecodeError):
+            captured = []
+            for position, shape, dtype in signature["captured"]:
+                variable = variables[position]
+                if _variable_spec(variable) != _decoded_spec([shape, dtype]):
+                    return None
+                captured.append(_handle(variable))
+            graph_optimizer = bool(signature["graph_optimizer"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError, DecodeError):
             return None
         if not library.function:
             return None
         function = cls.__new__(cls)
-        function._define(list(library.function), inputs, outputs, [])
+        function._define(
+            list(library.function), inputs, outputs, captured, graph_optimizer
+        )
         return function
 
     def __call__(self, *args):
@@ -141,10 +185,56 @@ class StableFunction:
                     f"tensor of shape {spec.shape}, got {value.dtype.name} "
                     f"{value.shape}."
                 )
-        outputs = context.context().call_function(
-            self.name.encode(), flat + self._captured, self._num_outputs
+        ctx = context.context()
+        attrs = ctx.function_call_options.as_attrs()
+        if not self._graph_optimizer:
+            attrs["config_proto"] = _without_graph_optimizer(attrs["config_proto"])
+        outputs = iter(
+            execute.execute(
+                self.name,
+                num_outputs=self._num_outputs,
+                inputs=flat + self._captured,
+                attrs=tuple(item for pair in attrs.items() for item in pair),
+                ctx=ctx,
+            )
         )
-        return tf.nest.pack_sequence_as(self._structured_outputs, outputs)
+        leaves = tf.nest.flatten(self._output_specs)
+        return tf.nest.pack_sequence_as(
+            self._output_specs, [None if s is None else next(outputs) for s in leaves]
+        )
+
+
+def _count(specs) -> int:
+    """The number of tensors in a nest whose other leaves are None."""
+    return sum(leaf is not None for leaf in tf.nest.flatten(specs))
+
+
+def _variable_spec(variable) -> tf.TensorSpec:
+    return tf.TensorSpec(variable.shape, tf.as_dtype(variable.dtype))
+
+
+def _handle(variable):
+    """The resource handle of a Keras or TensorFlow variable."""
+    if isinstance(variable, keras.Variable):
+        variable = variable.value
+    return variable.handle
+
+
+@functools.lru_cache(maxsize=8)
+def _without_graph_optimizer(config: bytes) -> bytes:
+    """A serialized `ConfigProto` with Grappler turned off."""
+    proto = config_pb2.ConfigProto.FromString(config)
+    proto.graph_options.rewrite_options.disable_meta_optimizer = True
+    return proto.SerializeToString()
+
+
+def _encoded_spec(spec) -> list:
+    return [None if spec.shape.rank is None else spec.shape.as_list(), spec.dtype.name]
+
+
+def _decoded_spec(encoded) -> tf.TensorSpec:
+    shape, dtype = encoded
+    return tf.TensorSpec(shape, tf.as_dtype(dtype))
 
 
 def graph_digest(concrete) -> str:
@@ -171,10 +261,12 @@ def _stable_names(concrete):
 
 
 def _encoded_structure(structure):
-    """A JSON form of a nest of tensors in tuples, lists and dicts (leaves
-    `null`), or None for any other nest."""
-    if isinstance(structure, (tf.Tensor, tf.TensorSpec)):
-        return {"tensor": None}
+    """A JSON form of a nest of `tf.TensorSpec`s and Nones in tuples, lists
+    and dicts, or None for any other nest."""
+    if structure is None:
+        return {"none": None}
+    if isinstance(structure, tf.TensorSpec):
+        return {"tensor": _encoded_spec(structure)}
     if type(structure) in (tuple, list):
         items = [_encoded_structure(item) for item in structure]
         if any(item is None for item in items):
@@ -189,10 +281,12 @@ def _encoded_structure(structure):
 
 
 def _decoded_structure(encoded):
-    """The nest that `_encoded_structure` encoded, leaves `None`."""
+    """The nest that `_encoded_structure` encoded."""
     ((kind, items),) = encoded.items()
+    if kind == "none":
+        return None
     if kind == "tensor":
-        return tf.TensorSpec(None)
+        return _decoded_spec(items)
     if kind == "dict":
         return {k: _decoded_structure(v) for k, v in items.items()}
     return {"tuple": tuple, "list": list}[kind](_decoded_structure(i) for i in items)
