@@ -8,12 +8,19 @@ the same model loads it instead of compiling.
 
 TensorFlow reads `TF_XLA_FLAGS` once, at the first XLA compilation of the
 process (not at import), so `configure()` runs when pixeldist is imported.
-TensorFlow names an entry after a fingerprint of the compiled program and
-the device type only, and crashes on an entry it cannot parse: so the
+TensorFlow names an entry after fingerprints of the function's signature
+(its name and argument shapes: see `StableFunction` for names that do not
+depend on the process) and of the program, and the device type, not the
+machine, and crashes on an entry it cannot parse: so the
 directory is one per TensorFlow version and processor (its instruction set
 extensions), and every entry gets a SHA-256 checksum beside it when it is
 written (`seal`); an entry whose checksum is missing or wrong is deleted
 before the process compiles anything (`check_once`), and compiled again.
+
+The traced graphs of the samplers are kept beside the compiled programs
+(`graph_path`, `<root>/graphs`), so that a later process loads them instead
+of tracing them; `RasterGenerator` keys them (with pixeldist's code and the
+library versions, here) and `StableFunction` saves and checks them.
 
 `PIXELDIST_COMPILATION_CACHE`: unset, the per-user cache
 (`$XDG_CACHE_HOME/pixeldist`, else `~/.cache/pixeldist`); `0`, off; any
