@@ -248,6 +248,8 @@ class RasterGenerator:
             path = self._graph_path("_prepare", specs)
             weights = self._distribution.weights
             function = StableFunction.load(path, weights) if path else None
+            if function is not None and not function.takes(specs):
+                function = None  # never expected: the key holds the specs
             if function is None:
                 concrete = self._prepare.get_concrete_function(*specs)
                 function = StableFunction(concrete, graph_optimizer=False)
@@ -317,6 +319,8 @@ class RasterGenerator:
             specs = self._specs(args)
             path = self._graph_path(name, specs)
             function = StableFunction.load(path) if path else None
+            if function is not None and not function.takes(specs):
+                function = None  # never expected: the key holds the specs
             if function is None:
                 concrete = getattr(self, name).get_concrete_function(*specs)
                 function = StableFunction(concrete)
@@ -339,18 +343,28 @@ class RasterGenerator:
         loops also the stable name of the constants' graph (a digest of
         every layer and weight shape)."""
         dist = self._distribution
-        classes = {type(dist)}
+        parts = [dist]
         for part in (dist.network, dist.head):
-            classes.add(type(part))
+            parts.append(part)
             if isinstance(part, keras.layers.Layer):
-                classes.update(type(layer) for layer in part._flatten_layers())
-        if any(not c.__module__.startswith(_OWN_MODULES) for c in classes):
+                parts.extend(part._flatten_layers(include_self=False))
+        if any(not type(p).__module__.startswith(_OWN_MODULES) for p in parts):
+            return None
+        try:
+            config = {k: v for k, v in dist.get_config().items() if k != "name"}
+        except Exception:  # noqa: BLE001 -- no key: traced in every process
             return None
         return compilation_cache.graph_path(
             "RasterGenerator",
             name,
-            f"{type(dist).__module__}.{type(dist).__qualname__}",
-            {k: v for k, v in dist.get_config().items() if k != "name"},
+            config,
+            # Each part's class and dtype policy (a global mixed precision
+            # policy changes the layers' computations, not their arguments).
+            [
+                [f"{type(p).__module__}.{type(p).__qualname__}", _policy(p)]
+                for p in parts
+            ],
+            keras.config.floatx(),
             # The constants' graph: every layer and weight shape.
             None if name == "_prepare" else self._prepare_function.name,
             repr(specs),
@@ -411,6 +425,12 @@ class RasterGenerator:
             first_pixel,
             stop,
         )
+
+
+def _policy(part) -> str | None:
+    """The name of a Keras layer's dtype policy, or None."""
+    policy = getattr(part, "dtype_policy", None)
+    return getattr(policy, "name", None)
 
 
 def _any_batch_size(args):

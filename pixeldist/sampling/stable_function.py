@@ -93,6 +93,15 @@ class StableFunction:
             concrete.structured_outputs,
         )
 
+    def takes(self, specs) -> bool:
+        """Whether the arguments described by `specs` (a nest of
+        `tf.TensorSpec`s and Nones) are this function's inputs."""
+        flat = [s for s in tf.nest.flatten(specs) if s is not None]
+        return len(flat) == len(self._inputs) and all(
+            isinstance(s, tf.TensorSpec) and _same_spec(s, i)
+            for s, i in zip(flat, self._inputs, strict=True)
+        )
+
     @property
     def output_specs(self):
         """The `tf.TensorSpec`s of the outputs, in their structure."""
@@ -207,6 +216,13 @@ class StableFunction:
 def _count(specs) -> int:
     """The number of tensors in a nest whose other leaves are None."""
     return sum(leaf is not None for leaf in tf.nest.flatten(specs))
+
+
+def _same_spec(a: tf.TensorSpec, b: tf.TensorSpec) -> bool:
+    """Equal dtypes and shapes, unknown dimensions equal to each other."""
+    if a.dtype != b.dtype or a.shape.rank != b.shape.rank:
+        return False
+    return a.shape.rank is None or a.shape.as_list() == b.shape.as_list()
 
 
 def _variable_spec(variable) -> tf.TensorSpec:

@@ -40,6 +40,16 @@ def test_the_key_follows_the_model_and_nothing_else(cache_folder):
     assert _path(_pixelcnn(image_shape=(4, 3, 1))) != path
 
 
+def test_a_global_dtype_policy_changes_the_key(cache_folder):
+    path = _path(_pixelcnn())
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        mixed = _pixelcnn()
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert _path(mixed) != path
+
+
 def test_code_from_outside_pixeldist_gets_no_key(cache_folder):
     class Outside(pixeldist.PixelCNN):
         pass

@@ -122,3 +122,13 @@ def test_a_function_that_captures_tensors_is_not_saved(tmp_path):
     stable = StableFunction(function.get_concrete_function(tf.TensorSpec([None])))
     assert not stable.save(str(tmp_path / "captures"))
     assert not os.listdir(tmp_path)
+
+
+def test_it_tells_whether_it_takes_arguments_of_some_specs():
+    _, stable = _stable(2.0)
+    a = {"a": tf.TensorSpec([None, 2]), "b": tf.TensorSpec([None, 2])}
+    assert stable.takes((a, tf.TensorSpec([], tf.int32)))
+    assert not stable.takes((a, tf.TensorSpec([], tf.int64)))
+    assert not stable.takes((a, tf.TensorSpec([1], tf.int32)))
+    assert not stable.takes(({**a, "b": tf.TensorSpec([3, 2])}, tf.TensorSpec([])))
+    assert not stable.takes((a,))
