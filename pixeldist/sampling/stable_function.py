@@ -12,7 +12,14 @@ compiled, and compiles it again.
 it calls under names made from a digest of their definitions (the names
 replaced by their order of first use), and calls that copy: the same graph
 gets the same names, whatever ran before, and a different graph different
-names (two models in one process never collide).
+names (two models in one process never collide). Arguments, outputs and
+nodes are named by position too: TensorFlow derives them from op names,
+which hold the same counters and Keras's layer names (a second instance of
+a model has other ones), and XLA names its instructions after them.
+
+A `StableFunction` saves its definitions (`save`) and a later process loads
+them (`load`) without tracing; captured variables are saved as positions in
+a list of variables that the loading process hands over again.
 """
 
 from __future__ import annotations
@@ -128,13 +135,7 @@ class StableFunction:
             "inputs": [_encoded_spec(s) for s in self._inputs],
             "outputs": outputs,
             "captured": [
-                [
-                    i,
-                    *_encoded_spec(
-                        tf.TensorSpec(variables[i].shape, variables[i].dtype)
-                    ),
-                ]
-                for i in captured
+                [i, *_encoded_spec(_variable_spec(variables[i]))] for i in captured
             ],
             "graph_optimizer": self._graph_optimizer,
         }
