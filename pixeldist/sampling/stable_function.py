@@ -165,13 +165,15 @@ class StableFunction:
             outputs = _decoded_structure(signature["outputs"])
             captured = []
             for position, shape, dtype in signature["captured"]:
+                if not 0 <= position < len(variables):
+                    return None
                 variable = variables[position]
                 if _variable_spec(variable) != _decoded_spec([shape, dtype]):
                     return None
                 captured.append(_handle(variable))
             graph_optimizer = bool(signature["graph_optimizer"])
-        except (OSError, ValueError, KeyError, TypeError, IndexError, DecodeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, DecodeError):
+            return None  # any damage: trace again
         if not library.function:
             return None
         function = cls.__new__(cls)
@@ -252,14 +254,6 @@ def _encoded_spec(spec) -> list:
 def _decoded_spec(encoded) -> tf.TensorSpec:
     shape, dtype = encoded
     return tf.TensorSpec(shape, tf.as_dtype(dtype))
-
-
-def graph_digest(concrete) -> str:
-    """A digest of the definitions of the concrete function `concrete` and
-    of the functions it calls, names aside: equal for equal graphs, whatever
-    the process traced before."""
-    _, names = _stable_names(concrete)
-    return names[concrete.function_def.signature.name][len(_PREFIX) :]
 
 
 def _stable_names(concrete):

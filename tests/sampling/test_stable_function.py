@@ -1,6 +1,7 @@
 """`StableFunction`: a traced function called under names that depend on its
 graph only (not on how many functions the process traced before)."""
 
+import json
 import os
 
 import numpy as np
@@ -99,21 +100,45 @@ def test_a_saved_function_loads_without_tracing_and_gives_the_same_values(tmp_pa
     assert isinstance(result["pair"], tuple)
 
 
-@pytest.mark.parametrize("damage", ["missing", "truncated", "flipped", "json"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "truncated", "flipped", "json", "outputs", "position"]
+)
 def test_a_damaged_saved_function_is_not_loaded(tmp_path, damage):
-    _, stable = _stable(2.0)
-    path = str(tmp_path / "loop")
-    stable.save(path)
+    variable = tf.Variable(tf.ones([2]))
+    function = tf.function(lambda x: {"y": x * variable})
+    stable = StableFunction(function.get_concrete_function(tf.TensorSpec([2])))
+    path = str(tmp_path / "scaled")
+    assert stable.save(path, [variable])
+    assert StableFunction.load(path, [variable]) is not None
     data = open(path + ".pb", "rb").read()
+    signature = json.load(open(path + ".json"))
     if damage == "missing":
         os.remove(path + ".json")
     elif damage == "truncated":
         open(path + ".pb", "wb").write(data[: len(data) // 2])
     elif damage == "flipped":
         open(path + ".pb", "wb").write(data[:-1] + bytes([data[-1] ^ 1]))
-    else:
+    elif damage == "json":
         open(path + ".json", "w").write("{")
-    assert StableFunction.load(path) is None
+    elif damage == "outputs":
+        json.dump({**signature, "outputs": [1]}, open(path + ".json", "w"))
+    else:
+        signature["captured"][0][0] = -1
+        json.dump(signature, open(path + ".json", "w"))
+    assert StableFunction.load(path, [variable]) is None
+
+
+def test_a_saved_function_needs_variables_of_the_saved_shapes(tmp_path):
+    variable = tf.Variable(tf.ones([2]))
+    function = tf.function(lambda x: x * variable)
+    stable = StableFunction(function.get_concrete_function(tf.TensorSpec([2])))
+    path = str(tmp_path / "scaled")
+    assert stable.save(path, [variable])
+    assert StableFunction.load(path, []) is None
+    assert StableFunction.load(path, [tf.Variable(tf.ones([3]))]) is None
+    other = tf.Variable([2.0, 5.0])
+    loaded = StableFunction.load(path, [other])
+    np.testing.assert_array_equal(loaded(tf.constant([1.0, 1.0])), [2.0, 5.0])
 
 
 def test_a_function_that_captures_tensors_is_not_saved(tmp_path):
