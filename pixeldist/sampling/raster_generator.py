@@ -245,26 +245,28 @@ class RasterGenerator:
                 self._constants_spec = StableFunction.specs_of(concrete)
             return self._prepare(condition)
         if self._prepare_function is None:
-            path = self._graph_path("_prepare", specs)
-            weights = self._distribution.weights
-            function = StableFunction.load(path, weights) if path else None
-            if function is not None and not function.takes(specs):
-                function = None  # never expected: the key holds the specs
-            if function is None:
-                concrete = self._prepare.get_concrete_function(*specs)
-                function = StableFunction(concrete, graph_optimizer=False)
-                self._save(function, path, weights)
-            self._prepare_function = function
-            self._constants_spec = function.output_specs
+            self._prepare_function = self._loaded_or_traced(
+                "_prepare", specs, self._distribution.weights, graph_optimizer=False
+            )
+            self._constants_spec = self._prepare_function.output_specs
         return self._prepare_function(condition)
 
-    @staticmethod
-    def _save(function, path, variables=()) -> None:
-        if path:
-            try:
+    def _loaded_or_traced(
+        self, name, specs, variables=(), graph_optimizer=True
+    ) -> StableFunction:
+        """The `StableFunction` of `self.<name>` for `specs`: loaded from the
+        graph cache (`_graph_path`) when a process saved it there, else
+        traced (and saved), capturing `variables` (see `StableFunction`)."""
+        path = self._graph_path(name, specs)
+        function = StableFunction.load(path, variables) if path else None
+        # A loaded graph that does not take `specs` is never expected: the
+        # key holds them.
+        if function is None or not function.takes(specs):
+            concrete = getattr(self, name).get_concrete_function(*specs)
+            function = StableFunction(concrete, graph_optimizer=graph_optimizer)
+            if path:
                 function.save(path, variables)
-            except OSError:  # a full or read-only disk: trace again
-                pass
+        return function
 
     def _prepare(self, condition):
         return self.incremental_network.prepare(condition)
@@ -311,21 +313,11 @@ class RasterGenerator:
         return specs + _any_batch_size(args[2:])
 
     def _stable_function(self, name, args):
-        """The `StableFunction` of `self.<name>` traced for any batch size:
-        loaded from the graph cache (`_graph_path`) when a process saved it
-        there, else traced (and saved); the `tf.function` itself once a
+        """The `StableFunction` of `self.<name>` for any batch size
+        (`_loaded_or_traced`), or the `tf.function` itself once a
         compilation under the stable name failed in this process."""
         if name not in self._stable:
-            specs = self._specs(args)
-            path = self._graph_path(name, specs)
-            function = StableFunction.load(path) if path else None
-            if function is not None and not function.takes(specs):
-                function = None  # never expected: the key holds the specs
-            if function is None:
-                concrete = getattr(self, name).get_concrete_function(*specs)
-                function = StableFunction(concrete)
-                self._save(function, path)
-            self._stable[name] = function
+            self._stable[name] = self._loaded_or_traced(name, self._specs(args))
         function = self._stable[name]
         if function.name in _FAILED_STABLE_NAMES:
             return getattr(self, name)

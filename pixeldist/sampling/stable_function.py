@@ -122,7 +122,8 @@ class StableFunction:
         the former's SHA-256). Captured tensors are saved as positions in
         `variables` (Keras or TensorFlow variables): False, writing nothing,
         when one is not a variable's handle, or when the outputs are not a
-        nest of tuples, lists and dicts."""
+        nest of tuples, lists and dicts; False also when the disk refuses
+        (full, read-only: a later process traces again)."""
         outputs = _encoded_structure(self._output_specs)
         positions = {id(_handle(v)): i for i, v in enumerate(variables)}
         captured = [positions.get(id(t)) for t in self._captured]
@@ -141,9 +142,14 @@ class StableFunction:
         }
         for extension, content in ((".pb", data), (".json", json.dumps(signature))):
             temporary = f"{path}{extension}.{os.getpid()}.tmp"
-            with open(temporary, "wb" if extension == ".pb" else "w") as file:
-                file.write(content)
-            os.replace(temporary, path + extension)
+            try:
+                with open(temporary, "wb" if extension == ".pb" else "w") as file:
+                    file.write(content)
+                os.replace(temporary, path + extension)
+            except OSError:
+                if os.path.exists(temporary):
+                    os.remove(temporary)
+                return False
         return True
 
     @classmethod

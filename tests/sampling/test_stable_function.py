@@ -157,3 +157,9 @@ def test_it_tells_whether_it_takes_arguments_of_some_specs():
     assert not stable.takes((a, tf.TensorSpec([1], tf.int32)))
     assert not stable.takes(({**a, "b": tf.TensorSpec([3, 2])}, tf.TensorSpec([])))
     assert not stable.takes((a,))
+
+
+def test_a_refused_disk_saves_nothing_and_raises_nothing(tmp_path):
+    _, stable = _stable(2.0)
+    assert not stable.save(str(tmp_path / "missing-folder" / "loop"))
+    assert not os.listdir(tmp_path)
