@@ -16,6 +16,8 @@ directory is one per TensorFlow version and processor (its instruction set
 extensions), and every entry gets a SHA-256 checksum beside it when it is
 written (`seal`); an entry whose checksum is missing or wrong is deleted
 before the process compiles anything (`check_once`), and compiled again.
+The checksum file also records the entry's size and modification time, so
+an entry unchanged since it was sealed is not read again.
 
 The traced graphs of the samplers are kept beside the compiled programs
 (`graph_path`, `<root>/graphs`), so that a later process loads them instead
@@ -26,6 +28,12 @@ library versions, here) and `StableFunction` saves and checks them.
 (`$XDG_CACHE_HOME/pixeldist`, else `~/.cache/pixeldist`); `0`, off; any
 other value, that directory instead. A `TF_XLA_FLAGS` that already names a
 persistent cache directory is left alone (and not checked).
+
+`PIXELDIST_COMPILATION_CACHE_MB` (default 1024) caps the cache: once per
+process, before its first compilation, the least recently used programs
+and graphs are deleted until the rest fits (`evict`). A compiled program's
+last use is its file's access or modification time, whichever is later; a
+graph's is touched when a process loads it.
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ import platform
 
 #: The environment variable that moves the compilation cache or turns it off.
 CACHE_VARIABLE = "PIXELDIST_COMPILATION_CACHE"
+#: The environment variable that caps the cache's size, in megabytes.
+SIZE_VARIABLE = "PIXELDIST_COMPILATION_CACHE_MB"
+DEFAULT_SIZE_MB = 1024
 
 _FLAG = "--tf_xla_persistent_cache_directory"
 _CHECKSUM = ".sha256"
@@ -115,6 +126,29 @@ def directory() -> str | None:
     return _directory
 
 
+def size_limit() -> int:
+    """The cache's cap in bytes, from `PIXELDIST_COMPILATION_CACHE_MB`.
+
+    Raises:
+      ValueError: the variable is not a positive whole number of megabytes.
+    """
+    value = os.environ.get(SIZE_VARIABLE, str(DEFAULT_SIZE_MB))
+    try:
+        megabytes = int(value)
+    except ValueError:
+        megabytes = 0
+    if megabytes <= 0:
+        raise ValueError(
+            f"The environment variable {SIZE_VARIABLE} must be a positive whole "
+            f"number of megabytes, got {value!r}."
+        )
+    return megabytes * 2**20
+
+
+def _graph_folder() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(_directory)), "graphs")
+
+
 def graph_path(*parts) -> str | None:
     """Where the traced sampler graph keyed by `parts` (JSON-serializable,
     `str()` for the rest) is kept, without extension; None when the cache
@@ -125,7 +159,7 @@ def graph_path(*parts) -> str | None:
     reused by other code."""
     if _directory is None:
         return None
-    folder = os.path.join(os.path.dirname(os.path.dirname(_directory)), "graphs")
+    folder = _graph_folder()
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError:
@@ -173,22 +207,48 @@ def _entries() -> list[str]:
 
 def check_once() -> None:
     """Deletes the entries whose checksum is missing or wrong (corrupt, or
-    written by a process that stopped before sealing them), once per
-    process, before its first XLA-compiled sampler runs."""
+    written by a process that stopped before sealing them), then the least
+    recently used entries and graphs beyond the size cap (`evict`), once per
+    process, before its first XLA-compiled sampler runs.
+
+    An entry whose size and modification time are those its checksum file
+    records is not read again (a process would otherwise read the whole
+    cache before its first compilation).
+
+    Raises:
+      ValueError: `PIXELDIST_COMPILATION_CACHE_MB` is not valid.
+    """
     global _checked
     if _checked or _directory is None:
         return
+    limit = size_limit()
     _checked = True
     for path in _entries():
         try:
             with open(path + _CHECKSUM, encoding="ascii") as file:
-                expected = file.read().strip()
-            if _digest(path) == expected:
+                recorded = file.read().split()
+            if recorded[1:] == _stamp(path):
+                _sealed.add(path)
+                continue
+            if recorded and _digest(path) == recorded[0]:  # touched, or older
+                _write_checksum(path, recorded[0])
                 _sealed.add(path)
                 continue
         except OSError:
             pass
         discard(path)
+    evict(limit)
+
+
+def _stamp(path: str) -> list[str]:
+    """The size and modification time (ns) of `path`, as recorded."""
+    status = os.stat(path)
+    return [str(status.st_size), str(status.st_mtime_ns)]
+
+
+def _write_checksum(path: str, digest: str) -> None:
+    with open(path + _CHECKSUM, "w", encoding="ascii") as file:
+        file.write(" ".join([digest, *_stamp(path)]) + "\n")
 
 
 def seal() -> None:
@@ -200,12 +260,61 @@ def seal() -> None:
         if path in _sealed:
             continue
         try:
-            digest = _digest(path)
-            with open(path + _CHECKSUM, "w", encoding="ascii") as file:
-                file.write(digest + "\n")
+            _write_checksum(path, _digest(path))
         except OSError:
             continue
         _sealed.add(path)
+
+
+def touch(path: str) -> None:
+    """Marks the graph `path` (without extension) as just used (`evict`
+    deletes the least recently used first)."""
+    for extension in (".pb", ".json"):
+        try:
+            os.utime(path + extension)
+        except OSError:
+            pass
+
+
+def evict(limit: int) -> None:
+    """Deletes compiled programs and traced graphs, least recently used
+    first, until the cache holds at most `limit` bytes.
+
+    A program and its checksum, or a graph's two files, go together. A
+    program's last use is the later of its file's access and modification
+    times (where the file system does not record accesses, the oldest
+    written goes first), a graph's the time `touch` or `save` set."""
+    groups = [[path, path + _CHECKSUM] for path in _entries()]
+    try:
+        folder = _graph_folder()
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    keys = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith((".pb", ".json"))})
+    groups += [[os.path.join(folder, k + e) for e in (".pb", ".json")] for k in keys]
+    usage = []
+    for group in groups:
+        last_use, size = 0, 0
+        for index, name in enumerate(group):
+            try:
+                status = os.stat(name)
+            except OSError:
+                continue
+            if index == 0:  # the program, or the graph's definitions
+                last_use = max(status.st_atime_ns, status.st_mtime_ns)
+            size += status.st_size
+        usage.append((last_use, size, group))
+    total = sum(size for _, size, _ in usage)
+    for _, size, group in sorted(usage, key=lambda item: item[0]):
+        if total <= limit:
+            break
+        for name in group:
+            _sealed.discard(name)
+            try:
+                os.remove(name)
+            except OSError:
+                pass
+        total -= size
 
 
 def discard(path: str) -> None:

@@ -266,6 +266,8 @@ class RasterGenerator:
             function = StableFunction(concrete, graph_optimizer=graph_optimizer)
             if path:
                 function.save(path, variables)
+        else:
+            compilation_cache.touch(path)  # recently used: evicted last
         return function
 
     def _prepare(self, condition):

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SAMPLE = """
 import json, os, keras, pixeldist, tensorflow as tf
 for i in range(int(os.environ.get("OTHER_FUNCTIONS", "0"))):  # traced before
@@ -67,7 +69,7 @@ def test_the_cache_is_reused_and_repaired_across_processes(tmp_path):
     assert len(graphs) == 2
     written = os.stat(entry).st_mtime_ns
     assert (
-        open(entry + ".sha256").read().strip()
+        open(entry + ".sha256").read().split()[0]
         == hashlib.sha256(open(entry, "rb").read()).hexdigest()
     )
 
@@ -94,7 +96,7 @@ def test_the_cache_is_reused_and_repaired_across_processes(tmp_path):
         assert _sample(tmp_path, XDG_CACHE_HOME=home)[0] == images
         (entry,) = _entries(home)  # compiled and written again
         assert (
-            open(entry + ".sha256").read().strip()
+            open(entry + ".sha256").read().split()[0]
             == hashlib.sha256(open(entry, "rb").read()).hexdigest()
         )
 
@@ -125,3 +127,104 @@ def test_a_child_process_decides_by_its_own_setting(tmp_path):
     )
     assert len(glob.glob(os.path.join(child, "xla", "*", "*.pb"))) == 1
     assert not os.path.exists(parent)
+
+
+# -- Checks and eviction, in this process --------------------------------------
+
+
+def _cache_in(tmp_path, monkeypatch):
+    """Points the cache module at an empty cache under `tmp_path`; returns
+    the folders of its compiled programs and of its graphs."""
+    from pixeldist.sampling import compilation_cache
+
+    programs = tmp_path / "pixeldist" / "xla" / "tf-machine"
+    graphs = tmp_path / "pixeldist" / "graphs"
+    programs.mkdir(parents=True)
+    graphs.mkdir()
+    monkeypatch.setattr(compilation_cache, "_directory", str(programs))
+    monkeypatch.setattr(compilation_cache, "_checked", False)
+    monkeypatch.setattr(compilation_cache, "_sealed", set())
+    monkeypatch.delenv(compilation_cache.SIZE_VARIABLE, raising=False)
+    return programs, graphs
+
+
+def _write(path, size, last_use):
+    """A file of `size` bytes last used (accessed and modified) at `last_use` s."""
+    path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
+    os.utime(path, ns=(last_use * 10**9, last_use * 10**9))
+
+
+def test_a_sealed_entry_is_read_again_only_when_it_changed(tmp_path, monkeypatch):
+    from pixeldist.sampling import compilation_cache
+
+    programs, _ = _cache_in(tmp_path, monkeypatch)
+    entry = programs / "a.pb"
+    _write(entry, 4096, 1_000_000)
+    compilation_cache.seal()
+    digest, size, _ = (programs / "a.pb.sha256").read_text().split()
+    assert (digest, size) == (hashlib.sha256(entry.read_bytes()).hexdigest(), "4096")
+
+    reads = []
+    digest_of = compilation_cache._digest
+    monkeypatch.setattr(
+        compilation_cache, "_digest", lambda p: reads.append(p) or digest_of(p)
+    )
+    compilation_cache.check_once()
+    assert reads == [] and entry.exists()  # unchanged: not read
+
+    # Same size, other bytes, other time: read, found corrupt, deleted.
+    data = bytearray(entry.read_bytes())
+    data[100] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    monkeypatch.setattr(compilation_cache, "_checked", False)
+    compilation_cache.check_once()
+    assert reads == [str(entry)]
+    assert not entry.exists() and not (programs / "a.pb.sha256").exists()
+
+    # A checksum file of the older format (the digest alone) is read once,
+    # then rewritten with the size and time.
+    _write(entry, 512, 2_000_000)
+    (programs / "a.pb.sha256").write_text(
+        hashlib.sha256(entry.read_bytes()).hexdigest() + "\n"
+    )
+    for expected_reads in (2, 2):
+        monkeypatch.setattr(compilation_cache, "_checked", False)
+        compilation_cache.check_once()
+        assert len(reads) == expected_reads and entry.exists()
+    assert len((programs / "a.pb.sha256").read_text().split()) == 3
+
+
+def test_the_least_recently_used_programs_and_graphs_go_first(tmp_path, monkeypatch):
+    from pixeldist.sampling import compilation_cache
+
+    programs, graphs = _cache_in(tmp_path, monkeypatch)
+    megabyte = 2**20
+    for name, last_use in (("old", 100), ("middle", 300), ("new", 500)):
+        entry = programs / f"{name}.pb"
+        _write(entry, megabyte, last_use)
+        # Sealed without reading the entry (a read is a use).
+        digest = hashlib.sha256(bytes(range(256)) * (megabyte // 256)).hexdigest()
+        compilation_cache._write_checksum(str(entry), digest)
+    for name, last_use in (("g-old", 200), ("g-new", 400)):
+        _write(graphs / f"{name}.pb", megabyte // 2, last_use)
+        _write(graphs / f"{name}.json", 100, last_use)
+    compilation_cache.touch(str(graphs / "g-old"))  # loaded now: the newest
+
+    monkeypatch.setenv(compilation_cache.SIZE_VARIABLE, "2")
+    compilation_cache.check_once()
+
+    # 4 MB and a few hundred bytes in all, 2 MB allowed: the programs used
+    # at 100 and 300 leave with their checksums, then the graph used at 400
+    # with its signature; the graph used at 200 was loaded now.
+    remaining = sorted(p.name for p in (*programs.iterdir(), *graphs.iterdir()))
+    assert remaining == ["g-old.json", "g-old.pb", "new.pb", "new.pb.sha256"]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "lots"])
+def test_a_bad_size_cap_is_named(tmp_path, monkeypatch, value):
+    from pixeldist.sampling import compilation_cache
+
+    programs, _ = _cache_in(tmp_path, monkeypatch)
+    monkeypatch.setenv(compilation_cache.SIZE_VARIABLE, value)
+    with pytest.raises(ValueError, match="PIXELDIST_COMPILATION_CACHE_MB"):
+        compilation_cache.check_once()
