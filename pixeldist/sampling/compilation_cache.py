@@ -39,6 +39,7 @@ graph's is touched when a process loads it.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import json
 import os
@@ -284,7 +285,12 @@ def evict(limit: int) -> None:
     program's last use is the later of its file's access and modification
     times (where the file system does not record accesses, the oldest
     written goes first), a graph's the time `touch` or `save` set."""
-    groups = [[path, path + _CHECKSUM] for path in _entries()]
+    # The folders of every TensorFlow version and processor: those of a
+    # version no longer installed age out like unused programs.
+    groups = [
+        [path, path + _CHECKSUM]
+        for path in glob.glob(os.path.join(os.path.dirname(_directory), "*", "*.pb"))
+    ]
     try:
         folder = _graph_folder()
         names = sorted(os.listdir(folder))

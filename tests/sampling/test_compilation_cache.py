@@ -205,6 +205,10 @@ def test_the_least_recently_used_programs_and_graphs_go_first(tmp_path, monkeypa
         # Sealed without reading the entry (a read is a use).
         digest = hashlib.sha256(bytes(range(256)) * (megabyte // 256)).hexdigest()
         compilation_cache._write_checksum(str(entry), digest)
+    # A program of another TensorFlow version (another environment), the
+    # most recently used.
+    (programs.parent / "tf-other").mkdir()
+    _write(programs.parent / "tf-other" / "other.pb", megabyte, 600)
     for name, last_use in (("g-old", 200), ("g-new", 400)):
         _write(graphs / f"{name}.pb", megabyte // 2, last_use)
         _write(graphs / f"{name}.json", 100, last_use)
@@ -213,11 +217,16 @@ def test_the_least_recently_used_programs_and_graphs_go_first(tmp_path, monkeypa
     monkeypatch.setenv(compilation_cache.SIZE_VARIABLE, "2")
     compilation_cache.check_once()
 
-    # 4 MB and a few hundred bytes in all, 2 MB allowed: the programs used
+    # 5 MB and a few hundred bytes in all, 2 MB allowed: the programs used
     # at 100 and 300 leave with their checksums, then the graph used at 400
-    # with its signature; the graph used at 200 was loaded now.
-    remaining = sorted(p.name for p in (*programs.iterdir(), *graphs.iterdir()))
-    assert remaining == ["g-old.json", "g-old.pb", "new.pb", "new.pb.sha256"]
+    # with its signature, then the program used at 500; the graph used at
+    # 200 was loaded now.
+    remaining = sorted(
+        p.name
+        for folder in (*programs.parent.iterdir(), graphs)
+        for p in folder.iterdir()
+    )
+    assert remaining == ["g-old.json", "g-old.pb", "other.pb"]
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "1.5", "lots"])
