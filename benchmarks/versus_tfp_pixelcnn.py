@@ -11,7 +11,8 @@ num_filters=32, num_logistic_mix=5, dropout_p=0`), measured on this machine:
    fresh process with an empty compilation cache (cold), the first call of a
    second process that finds the first one's compiled sampler in the
    persistent cache (next process), and the first process's second call
-   (warm).
+   (warm); the median of `--repeats` processes of each kind (3), with their
+   range, since a first call on a shared machine varies by a second.
 2. training images per second at batch 32: a compiled Adam step on each
    side, plus pixeldist's `DensityModel.fit` (Keras's default
    `jit_compile="auto"`, which is off on a CPU-only machine, and with XLA);
@@ -97,14 +98,35 @@ def in_fresh_process(side: str, image_size: int, num_images: int, cache: str):
     return json.loads(output.strip().splitlines()[-1])
 
 
-def sampling_row(image_size, num_images, skip_tfp=False):
+def sampling_row(image_size, num_images, skip_tfp=False, repeats=3):
+    """tfd.PixelCNN's first and second call (one process: its first call
+    takes a minute at 28×28), and pixeldist's `repeats` pairs of a cold
+    process and a next one, each pair with an empty cache of its own:
+    lists of `first_and_second_call` results."""
     row = {"size": f"{image_size}×{image_size}", "images": num_images}
-    with tempfile.TemporaryDirectory() as cache:
-        if not skip_tfp:
-            row["tfp"] = in_fresh_process("tfp", image_size, num_images, cache)
-        row["cold"] = in_fresh_process("ours", image_size, num_images, cache)
-        row["next"] = in_fresh_process("ours", image_size, num_images, cache)
+    if not skip_tfp:
+        with tempfile.TemporaryDirectory() as cache:
+            row["tfp"] = [in_fresh_process("tfp", image_size, num_images, cache)]
+    row["cold"], row["next"] = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            for kind in ("cold", "next"):
+                row[kind].append(
+                    in_fresh_process("ours", image_size, num_images, cache)
+                )
     return row
+
+
+def _median(calls, call):
+    return float(np.median([c[call] for c in calls]))
+
+
+def _spread(calls, call):
+    """`median (min–max)` of one call's seconds over processes."""
+    values = [c[call] for c in calls]
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{np.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
 def training_rows(steps=10, rounds=5, batch_size=32, image_size=16):
@@ -215,6 +237,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-28", action="store_true")
     parser.add_argument("--train-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="pixeldist's cold and next processes per size (the median is shown)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("SIDE", "SIZE", "IMAGES"))
     parser.add_argument(
         "--parts",
@@ -237,23 +265,30 @@ def main(argv=None):
 
 
 def print_sampling(args):
-    print("## Sampling (seconds; each side in fresh processes)")
+    print(
+        "## Sampling (seconds; each side in fresh processes; pixeldist: median "
+        f"(range) of {args.repeats} processes of each kind)"
+    )
     print(
         "| image | images | tfd.PixelCNN cold | tfd.PixelCNN warm | "
         "pixeldist cold | pixeldist next process | pixeldist warm | "
         "cold vs tfd cold | next vs tfd cold | warm vs tfd warm |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    nan = {"first": float("nan"), "second": float("nan")}
+    nan = [{"first": float("nan"), "second": float("nan")}]
     for size, count in ((16, 8), (28, 16)):
-        row = sampling_row(size, count, skip_tfp=(size == 28 and args.skip_28))
+        row = sampling_row(
+            size, count, skip_tfp=(size == 28 and args.skip_28), repeats=args.repeats
+        )
         tfp, cold, later = row.get("tfp", nan), row["cold"], row["next"]
+        tfp_first, tfp_second = _median(tfp, "first"), _median(tfp, "second")
         print(
-            f"| {row['size']} | {count} | {tfp['first']:.2f} | "
-            f"{tfp['second']:.2f} | {cold['first']:.2f} | {later['first']:.2f} | "
-            f"{cold['second']:.3f} | {tfp['first'] / cold['first']:.1f}× | "
-            f"{tfp['first'] / later['first']:.1f}× | "
-            f"{tfp['second'] / cold['second']:.0f}× |",
+            f"| {row['size']} | {count} | {tfp_first:.2f} | {tfp_second:.2f} | "
+            f"{_spread(cold, 'first')} | {_spread(later, 'first')} | "
+            f"{_median(cold, 'second'):.3f} | "
+            f"{tfp_first / _median(cold, 'first'):.1f}× | "
+            f"{tfp_first / _median(later, 'first'):.1f}× | "
+            f"{tfp_second / _median(cold, 'second'):.0f}× |",
             flush=True,
         )
 
