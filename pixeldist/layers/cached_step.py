@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from pixeldist.layers.once_per_graph import once_per_graph
-from pixeldist.layers.step_input import StepInput
+from pixeldist.layers.step_input import StepInput, ring_row, ring_rows
 
 
 class CachedStep:
@@ -120,18 +120,36 @@ def _new_batch_indices(values, offsets):
     return tf.pad(batch, [[0, 0], [0, len(offsets)]]) + [0, *offsets]
 
 
-def new_cache(batch_size, shape, padding, dtype) -> tf.Tensor:
-    """Zeros `[N, above + H, left + W + right, D]` for a map of `shape`
-    `(H, W, D)` with `padding` `(above, left, right)`."""
+def new_cache(batch_size, shape, padding, dtype, rows_back=None) -> tf.Tensor:
+    """Zeros `[N, R, left + W + right, D]` for a map of `shape` `(H, W, D)`
+    with `padding` `(above, left, right)`: `R = above + H` rows, or a ring
+    of `R = rows_back + 1` rows when that is fewer.
+
+    A ring keeps only the rows that the steps still read: row `r` of the map
+    is at `(above + r) mod R`, and a step at row `i` reads rows
+    `i - rows_back .. i` (the padding rows above the map among them read as
+    zeros: no row of the map has reached their places yet). Places of the
+    current row not written yet hold a row of `R` rows before, finite values
+    that masked weights meet as they meet the zeros of a whole cache. Without
+    XLA a loop copies every cache it updates at every step, so the ring cuts
+    that copy from the map's height to a few rows.
+    """
     (height, width, depth), (above, left, right) = shape, padding
-    return tf.zeros([batch_size, above + height, left + width + right, depth], dtype)
+    rows = above + height
+    if rows_back is not None:
+        rows = min(rows, rows_back + 1)
+    return tf.zeros([batch_size, rows, left + width + right, depth], dtype)
 
 
-def write_cache(cache, padding, value, row, col=None) -> tf.Tensor:
+def write_cache(cache, padding, value, row, col=None, height=None) -> tf.Tensor:
     """`cache` with `value` written at `(row, col)` (`[N, D]`), or at the
-    whole row `row` when `col` is None (`[N, W, D]`)."""
+    whole row `row` when `col` is None (`[N, W, D]`). `height` is the map's
+    (`H`), for a ring cache (see `new_cache`); None for a whole one."""
     above, left, right = padding
     value = tf.cast(value, cache.dtype)
+    ring = None if height is None else ring_rows(cache, above, height)
+    if ring is not None:
+        row, above = ring_row(row, above, ring), 0
     if col is None:
         value = tf.pad(value, [[0, 0], [left, right], [0, 0]])
         return write_at(cache, (row,), value, (above,))

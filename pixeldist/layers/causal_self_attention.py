@@ -16,7 +16,8 @@ from pixeldist.layers.step_schedule import Schedule
 
 #: A cache of an input at every position, without padding: a step reads the
 #: previous raster position, which always lies inside the image.
-_EVERY_POSITION = ShiftedWindow(rows=1, cols=1, top=0, left=0)
+#: The previous position, in the row above at a row's first column.
+_PREVIOUS_POSITION = ShiftedWindow(rows=2, cols=1, top=1, left=0)
 
 
 def masked_softmax(scores, mask):
@@ -237,7 +238,7 @@ class CausalSelfAttention(keras.layers.Layer, CachedStep):
         for x in inputs:
             if x.schedule == Schedule.CONSTANT:
                 raise ValueError("its inputs must be feature maps of the image")
-            x.keep(_EVERY_POSITION)  # the previous position is read at each step
+            x.keep(_PREVIOUS_POSITION)  # the previous position is read at each step
         return Schedule.POSITION
 
     def prepare_steps(self, features=None, source=None):

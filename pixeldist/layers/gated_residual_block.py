@@ -194,8 +194,10 @@ class GatedResidualBlock(keras.layers.Layer, CachedStep):
         shape = (*x.shape[:2], widen * x.shape[2])
         padding = self.conv_in.window.cache_padding
         return {
-            key: new_cache(batch_size, shape, padding, self.compute_dtype)
-            for key in ("activated", "hidden")
+            key: new_cache(
+                batch_size, shape, padding, self.compute_dtype, layer.window.rows_back
+            )
+            for key, layer in (("activated", self.conv_in), ("hidden", self.conv_out))
         }
 
     def row_step(self, constants, state, row, x, auxiliary=None, condition=None):
@@ -216,7 +218,7 @@ class GatedResidualBlock(keras.layers.Layer, CachedStep):
         state = dict(state)
 
         def conv(layer, key, value):
-            state[key] = write_cache(state[key], padding, value, row, col)
+            state[key] = write_cache(state[key], padding, value, row, col, x.shape[0])
             cache = StepInput(
                 x.schedule,
                 x.shape,

@@ -139,8 +139,13 @@ class ShiftedConv2DTranspose(ShiftedConv2D):
         return s * height, t * width, channels
 
     def initial_step_state(self, batch_size, x):
+        # A ring of a multiple of s rows (`new_cache`): the rows between the
+        # written ones (s i) never share a place with them, so they stay zero.
+        s, rows = self.strides[0], self.dilated_window.rows
+        rows_back = -(-rows // s) * s - 1
         padding = self.dilated_window.cache_padding
-        return new_cache(batch_size, self._dilated_shape(x), padding, x.dtype)
+        shape = self._dilated_shape(x)
+        return new_cache(batch_size, shape, padding, x.dtype, rows_back)
 
     def row_step(self, constants, state, row, x):
         if self.plan_steps(x) != Schedule.ROW:
@@ -150,14 +155,16 @@ class ShiftedConv2DTranspose(ShiftedConv2D):
         dilated = tf.concat([value[:, :, None]] + [zeros] * (t - 1), axis=2)
         dilated = tf.reshape(dilated, [tf.shape(value)[0], -1, value.shape[-1]])
         padding = self.dilated_window.cache_padding
-        state = write_cache(state, padding, dilated, s * x.row)
+        state = write_cache(state, padding, dilated, s * x.row, None, s * x.shape[0])
         cache = cache_input(state, padding, self._dilated_shape(x))
         kernel, _, bias = constants
         return correlate_row(self.dilated_window.row(cache, row), kernel) + bias, state
 
     def position_step(self, constants, state, row, col, x):
         (s, t), padding = self.strides, self.dilated_window.cache_padding
-        state = write_cache(state, padding, x.value, s * x.row, t * x.col)
+        state = write_cache(
+            state, padding, x.value, s * x.row, t * x.col, s * x.shape[0]
+        )
         cache = cache_input(state, padding, self._dilated_shape(x))
         _, matrix, bias = constants
         window = self.dilated_window.at(cache, row, col)

@@ -89,6 +89,14 @@ class ShiftedWindow:
         return x_schedule
 
     @property
+    def rows_back(self) -> int:
+        """How many rows before its input's latest row this window reads:
+        `top` for stride 1, `top + s - 1` for stride `s` (output row `i` is
+        computed while the input is at rows `s i .. s i + s - 1`). A ring
+        cache of `rows_back + 1` rows holds what it reads (`new_cache`)."""
+        return self.top + self.strides[0] - 1
+
+    @property
     def cache_padding(self) -> tuple[int, int, int]:
         """`(above, left, right)`: the zero border a cache of the input needs."""
         return self.top, self.left, max(self.cols - 1 - self.left, 0)

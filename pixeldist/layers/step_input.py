@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -27,6 +28,10 @@ class StepInput:
     - `read(top, rows, left, cols)` returns `[N, rows, cols, D]` of the
       cache, in the input's coordinates (negative in the padding): every
       value computed at an earlier position, or row, and the current one.
+
+    A cache may hold fewer rows than `above + H_l`: a ring (`new_cache`),
+    whose row `r` is at `(above + r) mod rows`; it holds the rows that the
+    windows passed to `keep` still read (`ShiftedWindow.rows_back`).
 
     Args:
       schedule: when the input is computed (`Schedule`).
@@ -76,25 +81,55 @@ class StepInput:
         # Gathers, not a slice: under XLA a dynamic slice of a loop-carried
         # cache that the same step then updates makes XLA copy the whole cache
         # at every step; gathers keep the update in place (and are faster).
-        window = tf.gather(self.cache, _span(top, above, rows), axis=1)
-        return tf.gather(window, _span(left, before, cols), axis=2)
+        lines = _span(top, above, rows, self._ring_rows())
+        return _gather_2d(self.cache, lines, _span(left, before, cols))
 
     def read_row(self, row, left, cols: int) -> tf.Tensor:
         """Columns `left .. left + cols - 1` of row `row`, `[N, cols, D]`."""
         above, before, _ = self._cache_padding()
-        line = tf.gather(self.cache, _offset(row, above), axis=1)  # [N, W', D]
-        return tf.gather(line, _span(left, before, cols), axis=1)
+        line = tf.gather(self.cache, ring_row(row, above, self._ring_rows()), axis=1)
+        return tf.gather(line, _span(left, before, cols), axis=1)  # [N, cols, D]
 
     def read_at(self, row, col) -> tf.Tensor:
         """The value at `(row, col)`, `[N, D]`."""
         above, before, _ = self._cache_padding()
-        line = tf.gather(self.cache, _offset(row, above), axis=1)  # [N, W', D]
-        return tf.gather(line, _offset(col, before), axis=1)
+        line = ring_row(row, above, self._ring_rows())
+        return _gather_2d(self.cache, line, _offset(col, before))  # [N, D]
 
     def _cache_padding(self):
         if self.cache is None:
             raise RuntimeError("This input has no cache: `keep` a window first.")
         return self.padding
+
+    def _ring_rows(self) -> int | None:
+        """The rows of a ring cache, or None for a whole one."""
+        return ring_rows(self.cache, self.padding[0], self.shape[0])
+
+
+def _gather_2d(cache, rows, cols):
+    """`cache[:, rows][:, :, cols]` (`rows`, `cols` scalars or vectors), by
+    two gathers, the one that copies less first: a row of a wide cache is
+    much more than a window's few columns of a ring's few rows (without
+    XLA each gather copies its result; TensorFlow's gathers cost about a
+    microsecond per kilobyte)."""
+    _, height, width, _ = cache.shape
+    rows_shape, cols_shape = _shape(rows), _shape(cols)
+    if math.prod(rows_shape) * width <= height * math.prod(cols_shape):
+        line = tf.gather(cache, rows, axis=1)
+        return tf.gather(line, cols, axis=1 + len(rows_shape))
+    return tf.gather(tf.gather(cache, cols, axis=2), rows, axis=1)
+
+
+def _shape(index) -> tuple[int, ...]:
+    """The static shape of an index: an int, a NumPy array or a tensor."""
+    return tuple(getattr(index, "shape", ()))
+
+
+def ring_rows(cache, above: int, height: int) -> int | None:
+    """The rows of `cache` when it is a ring (fewer than `above + height`),
+    else None."""
+    rows = cache.shape[1]
+    return rows if rows < above + height else None
 
 
 # A step's graph is traced op by op (about 0.3 ms each on a CPU, and as much
@@ -116,10 +151,27 @@ def _offset(index, offset: int):
     return once_per_graph(("offset", index.ref(), offset), lambda: index + offset)
 
 
-def _span(start, offset: int, size: int):
-    """`start + offset + [0, 1, .., size - 1]`: a constant for an int
-    `start`, else one addition."""
+def ring_row(index, offset: int, ring: int | None):
+    """Row `index + offset` of a cache, modulo `ring` (the rows of a ring
+    cache, or None)."""
+    if ring is None:
+        return _offset(index, offset)
+    if isinstance(index, (int, np.integer)):
+        return (index + offset) % ring
+    return once_per_graph(
+        ("ring row", index.ref(), offset, ring), lambda: (index + offset) % ring
+    )
+
+
+def _span(start, offset: int, size: int, ring: int | None = None):
+    """`start + offset + [0, 1, .., size - 1]` (modulo `ring`): a constant
+    for an int `start`, else one addition (and one modulo)."""
     span = np.arange(offset, offset + size, dtype=np.int32)
     if isinstance(start, (int, np.integer)):
-        return span + start
-    return once_per_graph(("span", start.ref(), offset, size), lambda: start + span)
+        return span + start if ring is None else (span + start) % ring
+    if ring is None:
+        key, make = ("span", start.ref(), offset, size), lambda: start + span
+    else:
+        key = ("ring span", start.ref(), offset, size, ring)
+        make = lambda: (start + span) % ring  # noqa: E731
+    return once_per_graph(key, make)

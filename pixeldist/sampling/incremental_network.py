@@ -75,11 +75,14 @@ class _Tensor:
     dtype: str
     factors: tuple[int, int] | None  # image rows (columns) per row (column)
     padding: list[int] | None = None  # [above, left, right] of its cache
+    rows_back: int = 0  # rows before the latest that a step reads
 
     def keep(self, window=None) -> None:
         padding = (0, 0, 0) if window is None else window.cache_padding
         old = self.padding or padding
         self.padding = [max(a, b) for a, b in zip(old, padding, strict=True)]
+        if window is not None:
+            self.rows_back = max(self.rows_back, window.rows_back)
 
     def at(self, row, col=None):
         """Image position `(row, col)` (or row) in this tensor's coordinates."""
@@ -264,7 +267,7 @@ class IncrementalNetwork:
         """Zero caches: one per cached tensor, and each layer's own."""
         buffers = {
             record.key: new_cache(
-                batch_size, record.shape, record.padding, record.dtype
+                batch_size, record.shape, record.padding, record.dtype, record.rows_back
             )
             for record in self._tensors.values()
             if record.padding is not None
@@ -371,7 +374,7 @@ class _Time:
         if record.padding is not None:
             i, j = self.at(record)
             self.buffers[record.key] = write_cache(
-                self.buffers[record.key], record.padding, value, i, j
+                self.buffers[record.key], record.padding, value, i, j, record.shape[0]
             )
         return self
 

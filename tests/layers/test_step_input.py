@@ -1,10 +1,11 @@
-"""`StepInput` reads and `write_at`: the index arithmetic of every cached step."""
+"""`StepInput` reads, `write_at` and ring caches: the index arithmetic of
+every cached step."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from pixeldist.layers.cached_step import write_at
+from pixeldist.layers.cached_step import new_cache, write_at, write_cache
 from pixeldist.layers.once_per_graph import once_per_graph
 from pixeldist.layers.step_input import StepInput
 
@@ -79,3 +80,43 @@ def test_a_loop_body_makes_its_own_shared_values():
     outer, y = function(tf.constant(1.0))
     assert seen[0] is seen[1]
     assert float(outer) == 2.0 and float(y) == 4.0  # x + 1; x * 2 * 2
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("width", [2, 9])  # either gather first (`_gather_2d`)
+def test_a_ring_cache_reads_what_a_whole_cache_reads(as_tensor, width):
+    """Written in raster order (a whole row at odd rows), a ring of
+    `rows_back + 1` rows and a whole cache give the same windows of rows
+    `i - rows_back .. i`, the padding rows above the map among them, and
+    the same values at and left of the latest position."""
+    height, depth, padding, rows_back = 6, 2, (2, 1, 1), 2
+    shape = (height, width, depth)
+    index = tf.constant if as_tensor else int
+    whole = new_cache(3, shape, padding, tf.float32)
+    ring = new_cache(3, shape, padding, tf.float32, rows_back)
+    assert whole.shape[1] == 2 + height and ring.shape[1] == rows_back + 1
+    rng = np.random.default_rng(0)
+    for row in range(height):
+        if row % 2:  # a row-scheduled write
+            line = rng.normal(size=(3, width, depth)).astype(np.float32)
+            whole = write_cache(whole, padding, line, index(row))
+            ring = write_cache(ring, padding, line, index(row), None, height)
+        for col in range(width):
+            if not row % 2:
+                value = rng.normal(size=(3, depth)).astype(np.float32)
+                whole = write_cache(whole, padding, value, index(row), index(col))
+                ring = write_cache(ring, padding, value, index(row), index(col), height)
+            reads = []
+            for cache in (whole, ring):
+                x = StepInput(None, shape, tf.float32, cache=cache, padding=padding)
+                top, left = index(row - rows_back), index(col - 1)
+                reads.append(
+                    [
+                        x.read(top, rows_back, left, 3).numpy(),  # rows above
+                        x.read(index(row), 1, left, 2).numpy(),  # at and left
+                        x.read_at(index(row - 1), index(col)).numpy(),
+                        x.read_row(index(row - rows_back), -1, width + 2).numpy(),
+                    ]
+                )
+            for from_whole, from_ring in zip(*reads, strict=True):
+                np.testing.assert_array_equal(from_ring, from_whole)
