@@ -30,5 +30,8 @@ def _fixed_keras_seed():
 
 @pytest.fixture
 def xla(monkeypatch):
-    """Distributions built in the test compile their samplers with XLA."""
+    """Distributions built in the test compile their samplers with XLA, and
+    every call runs the compiled program (no plain first calls while XLA
+    compiles in the background: tests/sampling/test_tiered_function.py)."""
     monkeypatch.setenv("PIXELDIST_JIT_COMPILE", "1")
+    monkeypatch.setenv("PIXELDIST_BACKGROUND_COMPILE", "0")

@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import platform
+import threading
 
 #: The environment variable that moves the compilation cache or turns it off.
 CACHE_VARIABLE = "PIXELDIST_COMPILATION_CACHE"
@@ -53,12 +54,15 @@ DEFAULT_SIZE_MB = 1024
 
 _FLAG = "--tf_xla_persistent_cache_directory"
 _CHECKSUM = ".sha256"
+#: The extension of a graph's markers of compiled shapes (`TieredFunction`).
+MARKER = ".xla"
 #: The flag that pixeldist added to `TF_XLA_FLAGS`, for child processes.
 _OWN_FLAG_VARIABLE = "PIXELDIST_XLA_CACHE_FLAG"
 
 _directory: str | None = None
 _checked = False
 _sealed: set[str] = set()
+_seal_lock = threading.Lock()
 
 
 def cache_root() -> str | None:
@@ -254,17 +258,19 @@ def _write_checksum(path: str, digest: str) -> None:
 
 def seal() -> None:
     """Writes the checksum of every entry this process has not seen yet
-    (the ones its compilations just added)."""
+    (the ones its compilations just added); one thread at a time (XLA may
+    compile in the background, `TieredFunction`)."""
     if _directory is None:
         return
-    for path in _entries():
-        if path in _sealed:
-            continue
-        try:
-            _write_checksum(path, _digest(path))
-        except OSError:
-            continue
-        _sealed.add(path)
+    with _seal_lock:
+        for path in _entries():
+            if path in _sealed:
+                continue
+            try:
+                _write_checksum(path, _digest(path))
+            except OSError:
+                continue
+            _sealed.add(path)
 
 
 def touch(path: str) -> None:
@@ -296,8 +302,16 @@ def evict(limit: int) -> None:
         names = sorted(os.listdir(folder))
     except OSError:
         names = []
-    keys = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith((".pb", ".json"))})
-    groups += [[os.path.join(folder, k + e) for e in (".pb", ".json")] for k in keys]
+    markers = {}  # a graph's markers of compiled shapes go with it
+    for name in names:
+        if name.endswith(MARKER):
+            markers.setdefault(name.split(".", 1)[0], []).append(name)
+    keys = {n.rsplit(".", 1)[0] for n in names if n.endswith((".pb", ".json"))}
+    keys = sorted(keys | set(markers))
+    groups += [
+        [os.path.join(folder, n) for n in (k + ".pb", k + ".json", *markers.get(k, ()))]
+        for k in keys
+    ]
     usage = []
     for group in groups:
         last_use, size = 0, 0

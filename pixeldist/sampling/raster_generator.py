@@ -18,6 +18,7 @@ from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 from pixeldist.sampling.stable_function import StableFunction
+from pixeldist.sampling.tiered_function import TieredFunction, background_compile
 
 METHODS = ("fast", "naive")
 
@@ -65,7 +66,11 @@ class RasterGenerator:
 
     - `method="fast"`: the cached sampler (`cached_sampler`) over an
       `IncrementalNetwork` of the distribution's network, built once, in one
-      XLA-compiled loop (see `sampler_jit_compile`). A network with a layer
+      XLA-compiled loop (see `sampler_jit_compile`). Eagerly, a call whose
+      program is not compiled yet (in this process or in the persistent
+      cache) runs the same loop without XLA while a background thread
+      compiles it for the next calls (`TieredFunction`; see
+      `background_compile`). A network with a layer
       that has no cached step samples with the reference loop instead, after
       a warning (once per distribution) that names the layer.
     - `method="naive"`: the reference loop (`sample_by_recomputation`), which
@@ -87,6 +92,7 @@ class RasterGenerator:
         self._constants_spec = None
         self._prepare_function = None
         self._jit_compile = sampler_jit_compile()
+        self._background_compile = background_compile()
         self._trace_cached_samplers()
         self._prepare = tf.function(
             self._prepare, reduce_retracing=True, autograph=False
@@ -246,18 +252,22 @@ class RasterGenerator:
             return self._prepare(condition)
         if self._prepare_function is None:
             self._prepare_function = self._loaded_or_traced(
-                "_prepare", specs, self._distribution.weights, graph_optimizer=False
+                "_prepare",
+                specs,
+                self._graph_path("_prepare", specs),
+                self._distribution.weights,
+                graph_optimizer=False,
             )
             self._constants_spec = self._prepare_function.output_specs
         return self._prepare_function(condition)
 
     def _loaded_or_traced(
-        self, name, specs, variables=(), graph_optimizer=True
+        self, name, specs, path, variables=(), graph_optimizer=True
     ) -> StableFunction:
         """The `StableFunction` of `self.<name>` for `specs`: loaded from the
-        graph cache (`_graph_path`) when a process saved it there, else
-        traced (and saved), capturing `variables` (see `StableFunction`)."""
-        path = self._graph_path(name, specs)
+        graph cache at `path` (`_graph_path`, or None) when a process saved
+        it there, else traced (and saved), capturing `variables` (see
+        `StableFunction`)."""
         function = StableFunction.load(path, variables) if path else None
         # A loaded graph that does not take `specs` is never expected: the
         # key holds them.
@@ -283,7 +293,9 @@ class RasterGenerator:
         Eager XLA calls go through a `StableFunction` (`_stable_function`):
         the program's names depend on its graph only, so the persistent
         cache finds it whatever the process traced before, and a later
-        process loads the traced graph instead of tracing it."""
+        process loads the traced graph instead of tracing it. Its
+        `TieredFunction` runs a call as a plain graph while the program
+        compiles in the background (seals its own entries)."""
         if not (self._jit_compile and tf.executing_eagerly()):
             # One trace for every batch size: calls with other sizes, labels,
             # temperatures or seeds reuse it (traced once: the specs of the
@@ -301,7 +313,7 @@ class RasterGenerator:
                 raise
             # TensorFlow keeps the failure for the life of the process,
             # under the function's name: compile under a new one.
-            if isinstance(function, StableFunction):
+            if isinstance(function, (StableFunction, TieredFunction)):
                 _FAILED_STABLE_NAMES.add(function.name)
             self._trace_cached_samplers()
             result = getattr(self, name)(*args)
@@ -316,10 +328,16 @@ class RasterGenerator:
 
     def _stable_function(self, name, args):
         """The `StableFunction` of `self.<name>` for any batch size
-        (`_loaded_or_traced`), or the `tf.function` itself once a
+        (`_loaded_or_traced`), as a `TieredFunction` unless first calls wait
+        for XLA (`background_compile`), or the `tf.function` itself once a
         compilation under the stable name failed in this process."""
         if name not in self._stable:
-            self._stable[name] = self._loaded_or_traced(name, self._specs(args))
+            specs = self._specs(args)
+            path = self._graph_path(name, specs)
+            function = self._loaded_or_traced(name, specs, path)
+            if self._background_compile:
+                function = TieredFunction(function, path)
+            self._stable[name] = function
         function = self._stable[name]
         if function.name in _FAILED_STABLE_NAMES:
             return getattr(self, name)
