@@ -199,17 +199,19 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
             "condition": gate_bias,  # [N, 1, 1, 4u] or [N, H, W, 4u], or None
         }
 
+    # Rings of two rows (`new_cache`): a step reads the row above and its
+    # own, and the right-to-left row step row - 2 before it writes row - 1.
     def initial_step_state(self, batch_size, x, gate_bias=None):
         height, width, _ = x.shape
         u, dtype = self.units, self.compute_dtype
         return {
             # [h | c] at (i, j) in row 1 + i, column 1 + j: zeros above and left.
             "left_to_right": new_cache(
-                batch_size, (height, width, 2 * u), (1, 1, 0), dtype
+                batch_size, (height, width, 2 * u), (1, 1, 0), dtype, rows_back=1
             ),
             # h of image row i in row 1 + i: zeros above the image.
             "right_to_left": new_cache(
-                batch_size, (height, width, u), (1, 0, 0), dtype
+                batch_size, (height, width, u), (1, 0, 0), dtype, rows_back=1
             ),
         }
 
@@ -239,7 +241,7 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
         return None, {
             **state,
             "right_to_left": write_cache(
-                state["right_to_left"], (1, 0, 0), hidden, row - 1
+                state["right_to_left"], (1, 0, 0), hidden, row - 1, None, x.shape[0]
             ),
         }
 
@@ -256,7 +258,12 @@ class DiagonalBiLSTM(keras.layers.Layer, CachedStep):
             gates = gates + tf.cast(term, gates.dtype)
         hidden, cell = lstm_update(gates, left[:, u:])
         left_to_right = write_cache(
-            state["left_to_right"], (1, 1, 0), tf.concat([hidden, cell], -1), row, col
+            state["left_to_right"],
+            (1, 1, 0),
+            tf.concat([hidden, cell], -1),
+            row,
+            col,
+            x.shape[0],
         )
         right_to_left = cache_input(state["right_to_left"], (1, 0, 0), x.shape)
         output = hidden + right_to_left.read_at(row - 1, col)

@@ -173,6 +173,7 @@ class RowLSTM(keras.layers.Layer, CachedStep):
             (height, width, 2 * self.units),
             self.state_window.cache_padding,
             self.compute_dtype,
+            self.state_window.rows_back,  # a ring of two rows: the row above
         )
         row_gates = tf.zeros([batch_size, width, NUM_GATES * self.units], states.dtype)
         return states, row_gates
@@ -195,7 +196,12 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         cells = cache.read_row(row - 1, 0, x.shape[1])[..., self.units :]
         hidden, cell = lstm_update(gates, cells)  # [N, W, u] each
         states = write_cache(
-            states, self.state_window.cache_padding, tf.concat([hidden, cell], -1), row
+            states,
+            self.state_window.cache_padding,
+            tf.concat([hidden, cell], -1),
+            row,
+            None,
+            x.shape[0],
         )
         return hidden, (states, row_gates)
 
@@ -211,7 +217,9 @@ class RowLSTM(keras.layers.Layer, CachedStep):
         above = cache.read_at(row - 1, col)  # [N, 2u]: (row - 1, col)
         hidden, cell = lstm_update(gates, above[:, self.units :])  # [N, u] each
         new = tf.concat([hidden, cell], axis=-1)
-        states = write_cache(states, self.state_window.cache_padding, new, row, col)
+        states = write_cache(
+            states, self.state_window.cache_padding, new, row, col, x.shape[0]
+        )
         return hidden, (states, row_gates)
 
     def get_config(self):
