@@ -13,6 +13,7 @@ import tensorflow_probability as tfp
 from tensorflow_probability.python.internal import samplers
 from tqdm.auto import tqdm
 
+from pixeldist.layers.cached_step import ring_caches
 from pixeldist.sampling import compilation_cache
 from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
@@ -68,9 +69,9 @@ class RasterGenerator:
       `IncrementalNetwork` of the distribution's network, built once, in one
       XLA-compiled loop (see `sampler_jit_compile`). Eagerly, a call whose
       program is not compiled yet (in this process or in the persistent
-      cache) runs the same loop without XLA while a background thread
-      compiles it for the next calls (`TieredFunction`; see
-      `background_compile`). A network with a layer
+      cache) runs the loop as a plain graph (`_fast_plain`, with ring
+      caches) while a background thread compiles it for the next calls
+      (`TieredFunction`; see `background_compile`). A network with a layer
       that has no cached step samples with the reference loop instead, after
       a warning (once per distribution) that names the layer.
     - `method="naive"`: the reference loop (`sample_by_recomputation`), which
@@ -108,13 +109,15 @@ class RasterGenerator:
         self._traced = set()
         self._stable = {}
         for name in ("_fast", "_draw"):
-            compiled = tf.function(
-                getattr(type(self), name).__get__(self),
-                reduce_retracing=True,
-                jit_compile=self._jit_compile,
-                autograph=False,
-            )
-            setattr(self, name, compiled)
+            method = getattr(type(self), name).__get__(self)
+            for suffix, jit_compile in (("", self._jit_compile), ("_plain", False)):
+                function = tf.function(
+                    method,
+                    reduce_retracing=True,
+                    jit_compile=jit_compile,
+                    autograph=False,
+                )
+                setattr(self, name + suffix, function)
 
     @property
     def incremental_network(self) -> IncrementalNetwork | None:
@@ -267,12 +270,12 @@ class RasterGenerator:
         """The `StableFunction` of `self.<name>` for `specs`: loaded from the
         graph cache at `path` (`_graph_path`, or None) when a process saved
         it there, else traced (and saved), capturing `variables` (see
-        `StableFunction`)."""
+        `StableFunction`); with ring caches unless XLA compiles it."""
         function = StableFunction.load(path, variables) if path else None
         # A loaded graph that does not take `specs` is never expected: the
         # key holds them.
         if function is None or not function.takes(specs):
-            concrete = getattr(self, name).get_concrete_function(*specs)
+            concrete = self._trace(getattr(self, name), specs)
             function = StableFunction(concrete, graph_optimizer=graph_optimizer)
             if path:
                 function.save(path, variables)
@@ -295,13 +298,13 @@ class RasterGenerator:
         cache finds it whatever the process traced before, and a later
         process loads the traced graph instead of tracing it. Its
         `TieredFunction` runs a call as a plain graph while the program
-        compiles in the background (seals its own entries)."""
+        compiles in the background (and seals its own entries)."""
         if not (self._jit_compile and tf.executing_eagerly()):
             # One trace for every batch size: calls with other sizes, labels,
             # temperatures or seeds reuse it (traced once: the specs of the
             # ~100 constants take a few ms to match at every call).
             if name not in self._traced:
-                getattr(self, name).get_concrete_function(*self._specs(args))
+                self._trace(getattr(self, name), self._specs(args))
                 self._traced.add(name)
             return getattr(self, name)(*args)
         compilation_cache.check_once()
@@ -320,6 +323,15 @@ class RasterGenerator:
         compilation_cache.seal()
         return result
 
+    @staticmethod
+    def _trace(function, specs):
+        """The concrete function of a `tf.function` for `specs`: with ring
+        caches (`ring_caches`) unless XLA compiles it."""
+        if function._jit_compile:
+            return function.get_concrete_function(*specs)
+        with ring_caches():
+            return function.get_concrete_function(*specs)
+
     def _specs(self, args):
         """The specs of the arguments of `_fast` or `_draw`: any batch size,
         the constants' own specs."""
@@ -334,12 +346,22 @@ class RasterGenerator:
         if name not in self._stable:
             specs = self._specs(args)
             path = self._graph_path(name, specs)
-            function = self._loaded_or_traced(name, specs, path)
             if self._background_compile:
-                function = TieredFunction(function, path)
+                plain_path = self._graph_path(name + "_plain", specs)
+                function = TieredFunction(
+                    lambda: self._loaded_or_traced(name + "_plain", specs, plain_path),
+                    lambda: self._loaded_or_traced(name, specs, path),
+                    path,
+                    _FAILED_STABLE_NAMES,
+                )
+            else:
+                function = self._loaded_or_traced(name, specs, path)
             self._stable[name] = function
         function = self._stable[name]
-        if function.name in _FAILED_STABLE_NAMES:
+        # (A `TieredFunction` leaves a failed program to its plain function.)
+        if isinstance(function, StableFunction) and (
+            function.name in _FAILED_STABLE_NAMES
+        ):
             return getattr(self, name)
         return function
 

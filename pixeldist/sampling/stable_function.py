@@ -37,8 +37,6 @@ from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.eager import context, execute
 
 _PREFIX = "__pixeldist_"
-#: The attribute of a function definition that makes XLA compile it.
-_XLA_ATTRIBUTE = "_XlaMustCompile"
 
 
 class StableFunction:
@@ -92,34 +90,6 @@ class StableFunction:
         self._num_outputs = _count(outputs)
         self._captured = captured
         self._graph_optimizer = graph_optimizer
-
-    @property
-    def compiled(self) -> bool:
-        """Whether XLA compiles the function (it was traced with
-        `jit_compile=True`)."""
-        attribute = self._library[-1].attr.get(_XLA_ATTRIBUTE)
-        return attribute is not None and attribute.b
-
-    def without_xla(self) -> StableFunction:
-        """The same graph run by TensorFlow's executor, op by op: a copy
-        of the top definition without the XLA attribute, under the name
-        `<name>_plain` (its callees are shared). Nothing is traced: it
-        answers at once where the XLA program would take seconds to
-        compile, and computes the same values up to floating-point
-        rounding."""
-        top = function_pb2.FunctionDef()
-        top.CopyFrom(self._library[-1])
-        del top.attr[_XLA_ATTRIBUTE]
-        top.signature.name = f"{self.name}_plain"
-        plain = StableFunction.__new__(StableFunction)
-        plain._define(
-            [*self._library[:-1], top],
-            self._inputs,
-            self._output_specs,
-            self._captured,
-            self._graph_optimizer,
-        )
-        return plain
 
     @staticmethod
     def specs_of(concrete):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pixeldist.layers.cached_step import new_cache, write_at, write_cache
+from pixeldist.layers.cached_step import new_cache, ring_caches, write_at, write_cache
 from pixeldist.layers.once_per_graph import once_per_graph
 from pixeldist.layers.step_input import StepInput
 
@@ -86,14 +86,16 @@ def test_a_loop_body_makes_its_own_shared_values():
 @pytest.mark.parametrize("width", [2, 9])  # either gather first (`_gather_2d`)
 def test_a_ring_cache_reads_what_a_whole_cache_reads(as_tensor, width):
     """Written in raster order (a whole row at odd rows), a ring of
-    `rows_back + 1` rows and a whole cache give the same windows of rows
-    `i - rows_back .. i`, the padding rows above the map among them, and
-    the same values at and left of the latest position."""
+    `rows_back + 1` rows (made inside `ring_caches`) and a whole cache give
+    the same windows of rows `i - rows_back .. i`, the padding rows above
+    the map among them, and the same values at and left of the latest
+    position."""
     height, depth, padding, rows_back = 6, 2, (2, 1, 1), 2
     shape = (height, width, depth)
     index = tf.constant if as_tensor else int
-    whole = new_cache(3, shape, padding, tf.float32)
-    ring = new_cache(3, shape, padding, tf.float32, rows_back)
+    whole = new_cache(3, shape, padding, tf.float32, rows_back)  # not a ring
+    with ring_caches():
+        ring = new_cache(3, shape, padding, tf.float32, rows_back)
     assert whole.shape[1] == 2 + height and ring.shape[1] == rows_back + 1
     rng = np.random.default_rng(0)
     for row in range(height):

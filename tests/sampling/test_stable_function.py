@@ -62,21 +62,6 @@ def test_it_returns_what_the_traced_function_returns():
     np.testing.assert_array_equal(result["total"], [[6.0, 12.0]])
 
 
-def test_without_xla_it_runs_the_same_graph_without_tracing():
-    concrete, stable = _stable(2.0)
-    traced = len(context.context().list_function_names())
-    plain = stable.without_xla()
-    assert len(context.context().list_function_names()) == traced + 1  # the copy
-    assert stable.compiled and not plain.compiled
-    assert plain.name == f"{stable.name}_plain"
-    definition = context.context().get_function_def(plain.name)
-    assert "_XlaMustCompile" not in definition.attr
-    x = {"a": tf.constant([[1.0, 2.0]]), "b": tf.constant([[10.0, 20.0]])}
-    np.testing.assert_array_equal(
-        plain(x, tf.constant(5))["total"], stable(x, tf.constant(5))["total"]
-    )
-
-
 def test_it_keeps_the_xla_attribute_and_the_captured_variables():
     variable = tf.Variable(3.0)
     function = tf.function(lambda x: x * variable, jit_compile=True)

@@ -21,31 +21,36 @@ from pixeldist.sampling.tiered_function import (
 class _Recorder:
     """A stand-in for a `StableFunction`: records which tier ran, and where."""
 
-    def __init__(self, fail=False, gate=None):
-        self.name = "__pixeldist_test"
-        self.calls = []
+    def __init__(self, tier, calls, fail=False, gate=None):
+        self.name = f"__pixeldist_test_{tier}"
+        self.calls = calls
+        self._tier = tier
         self._fail = fail
         self._gate = gate
 
-    def without_xla(self):
-        plain = _Recorder()
-        plain.calls = self.calls
-        plain._tier = "plain"
-        return plain
-
     def __call__(self, x):
-        tier = getattr(self, "_tier", "xla")
-        if tier == "xla" and self._gate is not None:
+        if self._gate is not None:
             self._gate.wait(10)
-        self.calls.append((tier, threading.current_thread().name, tuple(x.shape)))
-        if tier == "xla" and self._fail:
+        self.calls.append((self._tier, threading.current_thread().name, tuple(x.shape)))
+        if self._fail:
             raise tf.errors.InternalError(None, None, "compilation failed")
         return x + 1
 
 
+def _tiered(marker_path=None, fail=False, gate=None, failed_names=()):
+    """A `TieredFunction` of two recorders, and their list of calls."""
+    calls = []
+    plain = _Recorder("plain", calls)
+    compiled = _Recorder("xla", calls, fail, gate)
+    function = TieredFunction(
+        lambda: plain, lambda: compiled, marker_path, failed_names
+    )
+    return function, calls
+
+
 def test_a_first_call_runs_plain_and_compiles_in_the_background():
     gate = threading.Event()  # the compilation waits until the test says so
-    function = TieredFunction(_Recorder(gate=gate))
+    function, calls = _tiered(gate=gate)
     x = tf.zeros([2, 3])
     np.testing.assert_array_equal(function(x), x + 1)
     np.testing.assert_array_equal(function(x), x + 1)  # not ready: plain again
@@ -54,12 +59,11 @@ def test_a_first_call_runs_plain_and_compiles_in_the_background():
     assert wait_for_compilations(10)
     assert function.ready(x) and not function.ready(tf.zeros([4, 3]))
     function(x)
-    calls = function.function.calls
     main = threading.current_thread().name
     assert calls == [
         ("plain", main, (2, 3)),
         ("plain", main, (2, 3)),
-        ("xla", f"pixeldist-xla-{function.name}", (2, 3)),  # one compilation
+        ("xla", "pixeldist-xla-__pixeldist_test_plain", (2, 3)),  # compiled once
         ("xla", main, (2, 3)),
     ]
     function(tf.zeros([4, 3]))  # another shape: plain, and compiled anew
@@ -71,25 +75,31 @@ def test_a_first_call_runs_plain_and_compiles_in_the_background():
 def test_a_marker_tells_a_later_process_that_the_program_is_compiled(tmp_path):
     path = str(tmp_path / "graph")
     x = tf.zeros([2, 3])
-    first = TieredFunction(_Recorder(), path)
+    first, _ = _tiered(path)
     first(x)
     first.wait()
     (marker,) = os.listdir(tmp_path)
     assert marker.startswith("graph.") and marker.endswith(".xla")
-    later = TieredFunction(_Recorder(), path)  # as a new process would
+    later, calls = _tiered(path)  # as a new process would
     assert later.ready(x) and not later.ready(tf.zeros([5, 3]))
     later(x)
-    assert [c[0] for c in later.function.calls] == ["xla"]
+    assert [c[0] for c in calls] == ["xla"]
+    # A program that failed in this process is not called again.
+    failed, calls = _tiered(path, failed_names={"__pixeldist_test_xla"})
+    assert not failed.ready(x)
+    failed(x)
+    failed.wait()
+    assert [c[0] for c in calls] == ["plain"]
 
 
 def test_a_failed_compilation_leaves_the_shapes_to_the_plain_graph(tmp_path):
-    function = TieredFunction(_Recorder(fail=True), str(tmp_path / "graph"))
+    function, calls = _tiered(str(tmp_path / "graph"), fail=True)
     x = tf.zeros([2, 3])
     for _ in range(2):
         np.testing.assert_array_equal(function(x), x + 1)
         function.wait()
     assert not function.ready(x)
-    assert [c[0] for c in function.function.calls] == ["plain", "xla", "plain"]
+    assert [c[0] for c in calls] == ["plain", "xla", "plain"]
     assert not os.listdir(tmp_path)  # no marker
 
 
