@@ -19,6 +19,7 @@ from pixeldist.sampling.cached_sampler import draw_with_cache, sample_with_cache
 from pixeldist.sampling.incremental_network import IncrementalNetwork, NoCachedStepError
 from pixeldist.sampling.recompute_sampler import sample_by_recomputation
 from pixeldist.sampling.stable_function import StableFunction
+from pixeldist.sampling.switches import read_switch
 from pixeldist.sampling.tiered_function import TieredFunction, background_compile
 
 METHODS = ("fast", "naive")
@@ -49,13 +50,7 @@ def sampler_jit_compile() -> bool:
     samples. A process that builds and samples hundreds of models (a test
     suite, a hyper-parameter search) turns it off; the samples are the same.
     """
-    value = os.environ.get(JIT_COMPILE_VARIABLE, "1")
-    if value not in ("0", "1"):
-        raise ValueError(
-            f"The environment variable {JIT_COMPILE_VARIABLE} must be 0 or 1, "
-            f"got {value!r}."
-        )
-    return value == "1"
+    return read_switch(JIT_COMPILE_VARIABLE)
 
 
 class RasterGenerator:

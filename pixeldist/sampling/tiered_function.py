@@ -9,6 +9,7 @@ import threading
 import tensorflow as tf
 
 from pixeldist.sampling import compilation_cache
+from pixeldist.sampling.switches import read_switch
 
 #: The environment variable that makes first calls wait for XLA instead.
 BACKGROUND_VARIABLE = "PIXELDIST_BACKGROUND_COMPILE"
@@ -23,13 +24,7 @@ def background_compile() -> bool:
     graphs: `PIXELDIST_BACKGROUND_COMPILE`, `"1"` (the default) or `"0"`
     (every call waits for its XLA program, as a `tf.function(jit_compile=
     True)` does), read when a distribution is built."""
-    value = os.environ.get(BACKGROUND_VARIABLE, "1")
-    if value not in ("0", "1"):
-        raise ValueError(
-            f"The environment variable {BACKGROUND_VARIABLE} must be 0 or 1, "
-            f"got {value!r}."
-        )
-    return value == "1"
+    return read_switch(BACKGROUND_VARIABLE)
 
 
 def wait_for_compilations(timeout: float | None = None) -> bool:
