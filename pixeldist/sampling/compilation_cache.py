@@ -61,7 +61,8 @@ _OWN_FLAG_VARIABLE = "PIXELDIST_XLA_CACHE_FLAG"
 
 _directory: str | None = None
 _checked = False
-_sealed: set[str] = set()
+#: The entries whose checksum this process wrote or checked, and their stamps.
+_sealed: dict[str, list[str]] = {}
 _seal_lock = threading.Lock()
 
 
@@ -232,12 +233,13 @@ def check_once() -> None:
         try:
             with open(path + _CHECKSUM, encoding="ascii") as file:
                 recorded = file.read().split()
-            if recorded[1:] == _stamp(path):
-                _sealed.add(path)
+            stamp = _stamp(path)
+            if recorded[1:] == stamp:
+                _sealed[path] = stamp
                 continue
             if recorded and _digest(path) == recorded[0]:  # touched, or older
-                _write_checksum(path, recorded[0])
-                _sealed.add(path)
+                _write_checksum(path, recorded[0], stamp)
+                _sealed[path] = stamp
                 continue
         except OSError:
             pass
@@ -251,26 +253,36 @@ def _stamp(path: str) -> list[str]:
     return [str(status.st_size), str(status.st_mtime_ns)]
 
 
-def _write_checksum(path: str, digest: str) -> None:
+def _write_checksum(path: str, digest: str, stamp: list[str]) -> None:
     with open(path + _CHECKSUM, "w", encoding="ascii") as file:
-        file.write(" ".join([digest, *_stamp(path)]) + "\n")
+        file.write(" ".join([digest, *stamp]) + "\n")
 
 
 def seal() -> None:
     """Writes the checksum of every entry this process has not seen yet
-    (the ones its compilations just added); one thread at a time (XLA may
-    compile in the background, `TieredFunction`)."""
+    (the ones its compilations just added), or that changed since it did;
+    one thread at a time.
+
+    XLA may compile in the background (`TieredFunction`), and TensorFlow
+    writes an entry in place: an entry that changes while it is read is
+    left for a later `seal` (the background thread seals after its
+    compilation), and one read while it was still being written is read
+    again once its size or time changed."""
     if _directory is None:
         return
     with _seal_lock:
         for path in _entries():
-            if path in _sealed:
-                continue
             try:
-                _write_checksum(path, _digest(path))
+                stamp = _stamp(path)
+                if _sealed.get(path) == stamp:
+                    continue
+                digest = _digest(path)
+                if _stamp(path) != stamp:
+                    continue  # still being written
+                _write_checksum(path, digest, stamp)
             except OSError:
                 continue
-            _sealed.add(path)
+            _sealed[path] = stamp
 
 
 def touch(path: str) -> None:
@@ -329,7 +341,7 @@ def evict(limit: int) -> None:
         if total <= limit:
             break
         for name in group:
-            _sealed.discard(name)
+            _sealed.pop(name, None)
             try:
                 os.remove(name)
             except OSError:
@@ -339,7 +351,7 @@ def evict(limit: int) -> None:
 
 def discard(path: str) -> None:
     """Deletes an entry and its checksum (it will be compiled again)."""
-    _sealed.discard(path)
+    _sealed.pop(path, None)
     for name in (path, path + _CHECKSUM):
         try:
             os.remove(name)

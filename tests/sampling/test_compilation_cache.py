@@ -151,7 +151,7 @@ def _cache_in(tmp_path, monkeypatch):
     graphs.mkdir()
     monkeypatch.setattr(compilation_cache, "_directory", str(programs))
     monkeypatch.setattr(compilation_cache, "_checked", False)
-    monkeypatch.setattr(compilation_cache, "_sealed", set())
+    monkeypatch.setattr(compilation_cache, "_sealed", {})
     monkeypatch.delenv(compilation_cache.SIZE_VARIABLE, raising=False)
     return programs, graphs
 
@@ -202,6 +202,27 @@ def test_a_sealed_entry_is_read_again_only_when_it_changed(tmp_path, monkeypatch
     assert len((programs / "a.pb.sha256").read_text().split()) == 3
 
 
+def test_an_entry_sealed_while_it_was_written_is_sealed_again(tmp_path, monkeypatch):
+    """TensorFlow writes an entry in place, and a background compilation
+    may write while another thread seals: a digest of the partial entry is
+    replaced once the entry is complete, so the next process keeps it."""
+    from pixeldist.sampling import compilation_cache
+
+    programs, _ = _cache_in(tmp_path, monkeypatch)
+    entry = programs / "entry.pb"
+    entry.write_bytes(b"partial")
+    compilation_cache.seal()  # sealed while still being written
+    with open(entry, "ab") as file:
+        file.write(b" and the rest")
+    compilation_cache.seal()  # the background thread's seal, after its write
+    recorded = open(f"{entry}.sha256").read().split()
+    assert recorded[0] == hashlib.sha256(entry.read_bytes()).hexdigest()
+    monkeypatch.setattr(compilation_cache, "_checked", False)
+    monkeypatch.setattr(compilation_cache, "_sealed", {})
+    compilation_cache.check_once()  # the next process
+    assert entry.exists()
+
+
 def test_the_least_recently_used_programs_and_graphs_go_first(tmp_path, monkeypatch):
     from pixeldist.sampling import compilation_cache
 
@@ -212,7 +233,8 @@ def test_the_least_recently_used_programs_and_graphs_go_first(tmp_path, monkeypa
         _write(entry, megabyte, last_use)
         # Sealed without reading the entry (a read is a use).
         digest = hashlib.sha256(bytes(range(256)) * (megabyte // 256)).hexdigest()
-        compilation_cache._write_checksum(str(entry), digest)
+        stamp = compilation_cache._stamp(str(entry))
+        compilation_cache._write_checksum(str(entry), digest, stamp)
     # A program of another TensorFlow version (another environment), the
     # most recently used.
     (programs.parent / "tf-other").mkdir()
