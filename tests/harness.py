@@ -12,6 +12,7 @@ import scipy.stats
 import tensorflow as tf
 
 from pixeldist.layers import Shift, SpatialCondition, channel_group
+from pixeldist.layers.cached_step import ring_caches
 from pixeldist.sampling import IncrementalNetwork
 
 
@@ -100,7 +101,8 @@ def perturb_weights(
 def step_through(model, inputs, condition=None, groups=None, rng=None):
     """Steps `IncrementalNetwork(model)` over `inputs [N, H, W, C]` in raster
     order, as the cached sampler does, and returns the outputs `[N, H, W, P]`
-    of its steps.
+    of its steps. The caches are rings (`ring_caches`), as in the plain
+    sampler.
 
     With `groups=None` every step sees the whole input at its position (a
     layer's input, which the layer may read at the output's position). With
@@ -117,7 +119,8 @@ def step_through(model, inputs, condition=None, groups=None, rng=None):
     inputs = tf.convert_to_tensor(inputs)
     num_images, height, width, channels = inputs.shape
     constants = net.prepare(condition)
-    state = net.initial_state(num_images)
+    with ring_caches():  # (whole caches: the XLA fast == naive tests)
+        state = net.initial_state(num_images)
     junk = None
     input_groups = tf.constant(
         channel_group(np.arange(channels), channels, groups or 1)
