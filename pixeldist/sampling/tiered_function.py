@@ -97,7 +97,8 @@ class TieredFunction:
         self._failed: set[str] = set()
         self._compiling: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
-        self._making = threading.Lock()
+        self._making_plain = threading.Lock()
+        self._making_compiled = threading.Lock()
 
     @property
     def name(self) -> str | None:
@@ -108,17 +109,20 @@ class TieredFunction:
 
     def compiled_function(self):
         """The XLA-compiled function (made at the first need)."""
-        with self._making:  # not `_lock`: tracing takes a second
-            if self._compiled is None:
-                self._compiled = self._make_compiled()
-            return self._compiled
+        if self._compiled is None:
+            with self._making_compiled:  # not `_lock`: tracing takes a second
+                if self._compiled is None:
+                    self._compiled = self._make_compiled()
+        return self._compiled
 
     def plain_function(self):
-        """The function run without XLA (made at the first need)."""
-        with self._making:
-            if self._plain is None:
-                self._plain = self._make_plain()
-            return self._plain
+        """The function run without XLA (made at the first need; a call
+        does not wait for the background thread's tracing)."""
+        if self._plain is None:
+            with self._making_plain:
+                if self._plain is None:
+                    self._plain = self._make_plain()
+        return self._plain
 
     def ready(self, *args) -> bool:
         """Whether a call with `args` runs the compiled program."""
@@ -144,6 +148,9 @@ class TieredFunction:
         if self.ready(*args):
             return self.compiled_function()(*args)
         plain = self.plain_function()
+        result = plain(*args)
+        # Compiled after the plain call (it does not share the processor),
+        # and only after one that worked (a refused argument compiles nothing).
         with self._lock:
             start = key not in self._compiling and key not in self._failed
             if start:
@@ -153,11 +160,9 @@ class TieredFunction:
                     name=f"pixeldist-xla-{plain.name}",
                 )
                 self._compiling[key] = thread
-        result = plain(*args)
-        if start:  # after the plain call: it does not share the processor
-            with _RUNNING_LOCK:
-                _RUNNING.add(thread)
-            thread.start()
+                with _RUNNING_LOCK:
+                    _RUNNING.add(thread)
+                thread.start()
         return result
 
     def wait(self, timeout: float | None = None) -> None:

@@ -29,6 +29,8 @@ class _Recorder:
         self._gate = gate
 
     def __call__(self, x):
+        if x.shape[0] == 0:  # as a `StableFunction` refuses a wrong argument
+            raise ValueError("refused")
         if self._gate is not None:
             self._gate.wait(10)
         self.calls.append((self._tier, threading.current_thread().name, tuple(x.shape)))
@@ -70,6 +72,15 @@ def test_a_first_call_runs_plain_and_compiles_in_the_background():
     function.wait()
     assert function.ready(tf.zeros([4, 3]))
     assert [c[0] for c in calls[4:]] == ["plain", "xla"]
+
+
+def test_a_refused_call_compiles_nothing():
+    function, calls = _tiered()
+    with pytest.raises(ValueError, match="refused"):
+        function(tf.zeros([0, 3]))
+    function.wait()  # no thread was made
+    assert wait_for_compilations(10)
+    assert calls == []
 
 
 def test_a_marker_tells_a_later_process_that_the_program_is_compiled(tmp_path):
