@@ -14,9 +14,9 @@ from pixeldist.layers.network_in_network import NetworkInNetwork
 from pixeldist.layers.shifted_window import ShiftedWindow
 from pixeldist.layers.step_schedule import Schedule
 
-#: A cache of an input at every position, without padding: a step reads the
-#: previous raster position, which always lies inside the image.
-#: The previous position, in the row above at a row's first column.
+#: What a step reads of its inputs: the previous raster position, in the row
+#: above at a row's first column, always inside the image (p = 0 reads
+#: position 0); `top=1` keeps that row in a ring cache.
 _PREVIOUS_POSITION = ShiftedWindow(rows=2, cols=1, top=1, left=0)
 
 
